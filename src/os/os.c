@@ -42,18 +42,18 @@ static void unmap_raw(void *p, size_t size) {
   errno = saved;
 }
 
-void *_own_os_map(size_t size, size_t align) {
+void *_own_os_map_at(size_t size, size_t align, size_t offset) {
   size_t page = _own_os_page_size();
   if (align < page) align = page;
-  if (size == 0 || size > SIZE_MAX - align) return NULL;
+  if (size == 0 || size > SIZE_MAX - 2 * align) return NULL;
   void *p = map_raw(size, PROT_READ | PROT_WRITE);
   if (!p) return NULL;
-  if (((uintptr_t)p & (align - 1)) != 0) {
+  if ((((uintptr_t)p + offset) & (align - 1)) != 0) {
     /* Not aligned by luck: map size + align and trim both ends. */
     unmap_raw(p, size);
     uintptr_t raw = (uintptr_t)map_raw(size + align, PROT_READ | PROT_WRITE);
     if (!raw) return NULL;
-    uintptr_t aligned = (raw + align - 1) & ~(uintptr_t)(align - 1);
+    uintptr_t aligned = ((raw + offset + align - 1) & ~(uintptr_t)(align - 1)) - offset;
     if (aligned > raw) unmap_raw((void *)raw, aligned - raw);
     uintptr_t end = raw + size + align;
     if (end > aligned + size) unmap_raw((void *)(aligned + size), end - (aligned + size));
@@ -63,6 +63,8 @@ void *_own_os_map(size_t size, size_t align) {
   count(&os_reserved, size);
   return p;
 }
+
+void *_own_os_map(size_t size, size_t align) { return _own_os_map_at(size, align, 0); }
 
 void *_own_os_reserve(size_t size) {
   void *p = map_raw(size, PROT_NONE);

@@ -24,6 +24,10 @@ size_t _own_os_page_size(void);
  * failure. Counts one OS mapping. */
 void *_own_os_map(size_t size, size_t align);
 
+/* As _own_os_map, but the returned p satisfies (p + offset) % align == 0
+ * (offset < align, a multiple of the page size). */
+void *_own_os_map_at(size_t size, size_t align, size_t offset);
+
 /* Reserves `size` bytes with no access (for stacks and guard regions), aligned
  * to the page size. NULL on failure. */
 void *_own_os_reserve(size_t size);

@@ -1,0 +1,263 @@
+/* alloc/internal.h — the general heap's types, constants and internal API.
+ *
+ * Glossary
+ *   segment  4 MiB of address space, aligned to 4 MiB, owned by one thread.
+ *            Slice 0 holds the segment header (all metadata of its pages), so
+ *            a block's metadata is found from its address alone:
+ *            segment = (p - 1) & ~(4 MiB - 1). Slices 1..63 hold blocks.
+ *   slice    64 KiB, the unit a segment hands out.
+ *   page     a run of slices holding blocks of one size: 1 slice for small
+ *            blocks (<= 8 KiB), 8 slices for medium ones (<= 64 KiB), and for
+ *            large blocks (<= 1 MiB) exactly one block spanning whole slices.
+ *            A page's metadata (own_page_t) lives in the segment header.
+ *   huge     a block above 1 MiB: its own OS mapping with a segment header in
+ *            front (thread_id 0, kind SEG_HUGE).
+ *   heap     per-thread (or first-class) set of page queues, one per size
+ *            class, plus the "direct" table: for each size <= 1 KiB in 16-byte
+ *            steps, the page to allocate from.
+ *   tld      thread-local data: the thread's heaps, segments, segment cache.
+ *
+ * Block lists
+ *   page->free     blocks ready to hand out; only the owning thread touches it.
+ *                  free() by the owner pushes here directly.
+ *   page->xfree    blocks freed by other threads: a lock-free stack in one
+ *                  atomic word whose low 2 bits hold the notify state (blocks
+ *                  are 16-byte aligned). The owner takes the whole list.
+ *
+ * Full pages and notification
+ *   A page with no free block leaves its size-class queue for heap->full, so
+ *   allocation never walks full pages. Its xfree state is set to NOTIFY: the
+ *   next remote free moves it to NOTIFYING, pushes the page on the heap's
+ *   atomic `notified` list, and sets it back to NORMAL. The owner drains that
+ *   list in its slow path and puts the pages back in their queues. A thread
+ *   that exits sets every page to NEVER (waiting out any NOTIFYING) before its
+ *   heap structure can be reused, so a notifier never touches a stale heap.
+ *
+ * Invariants
+ *   page->used = blocks handed out and not yet back on page->free (blocks on
+ *   xfree still count as used until collected). A page with used == 0 is
+ *   returned to its segment (except the current page of a small size class).
+ *   seg->free_mask bit i <=> slice i is free; purged_mask subset of free_mask.
+ *   Metadata is never inside a block a user can write to, except the link
+ *   word of a free block.
+ */
+#ifndef OWN_ALLOC_INTERNAL_H
+#define OWN_ALLOC_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "own/heap.h"
+
+#define OWN_LIKELY_(x) __builtin_expect(!!(x), 1)
+#define OWN_UNLIKELY_(x) __builtin_expect(!!(x), 0)
+#define OWN_INTERNAL __attribute__((visibility("hidden")))
+
+/* ---- geometry ---- */
+#define SEGMENT_SHIFT 22
+#define SEGMENT_SIZE ((size_t)1 << SEGMENT_SHIFT) /* 4 MiB */
+#define SEGMENT_MASK (SEGMENT_SIZE - 1)
+#define SLICE_SHIFT 16
+#define SLICE_SIZE ((size_t)1 << SLICE_SHIFT) /* 64 KiB */
+#define SLICES 64                             /* per segment; slice 0 = header */
+#define MEDIUM_PAGE_SLICES 8                  /* 512 KiB pages for medium blocks */
+
+#define SMALL_MAX ((size_t)8 * 1024)   /* blocks on 1-slice pages         */
+#define MEDIUM_MAX ((size_t)64 * 1024) /* blocks on 8-slice pages         */
+#define LARGE_MAX ((size_t)1024 * 1024) /* one block on a run of slices   */
+#define DIRECT_MAX 1024                 /* sizes served by heap->direct   */
+#define DIRECT_COUNT (DIRECT_MAX / 16 + 1)
+#define BIN_COUNT 45 /* bins 1..44; bin 0 unused */
+#define BLOCK_ALIGN 16
+#define HUGE_HEADER SLICE_SIZE /* bytes in front of a huge block */
+
+/* The size class of a request of n bytes (1 <= n <= MEDIUM_MAX): 16-byte steps
+ * up to 128, then four classes per power of two (waste <= 25%, 12.5% typ.). */
+static inline unsigned _own_bin(size_t n) {
+  if (n <= 128) return (unsigned)((n + 15) >> 4) + (n == 0);
+  size_t w = n - 1;
+  unsigned b = 63u - (unsigned)__builtin_clzll((unsigned long long)w);
+  return 9u + (b - 7u) * 4u + (unsigned)((w >> (b - 2)) & 3u);
+}
+extern const uint32_t _own_bin_size[BIN_COUNT];
+
+/* ---- blocks, pages, segments ---- */
+typedef struct own_block {
+  struct own_block *next;
+} own_block_t;
+
+typedef struct own_page own_page_t;
+typedef struct own_segment own_segment_t;
+typedef struct own_tld own_tld_t;
+
+enum { XF_NORMAL = 0, XF_NOTIFY = 1, XF_NOTIFYING = 2, XF_NEVER = 3, XF_STATE = 3 };
+
+struct own_page {
+  own_block_t *free;        /* blocks ready to allocate (owner only)                */
+  uint32_t used;            /* blocks out (see invariants)                           */
+  uint8_t in_full;          /* in heap->full (owner only)                            */
+  uint8_t slice_count;      /* slices this page spans (0: not a page)                */
+  uint8_t bin;              /* size class, 0 for a large page                        */
+  uint8_t is_zero;          /* uncarved part of the page reads as zeros              */
+  uint8_t *start;           /* first block                                           */
+  uint32_t block_size;      /* bytes per block                                       */
+  uint32_t area;            /* bytes of blocks possible: reserved * block_size; 0 when
+                               this slice is not the head of a page in use          */
+  uint64_t div_magic;       /* ceil(2^40 / block_size): offset -> index without div  */
+  uint32_t capacity;        /* blocks carved so far                                  */
+  uint32_t reserved;        /* blocks that fit                                       */
+  _Atomic uintptr_t xfree;  /* remote frees | XF_ state                              */
+  own_heap_t *heap;         /* owning heap                                           */
+  own_page_t *next, *prev;  /* in the heap's queue (bin or full)                     */
+  own_page_t *notify_next;  /* in heap->notified                                     */
+  _Atomic uint8_t notify_queued; /* on heap->notified now                            */
+};
+
+enum { SEG_NORMAL = 1, SEG_HUGE = 2 };
+
+struct own_segment {
+  _Atomic uintptr_t thread_id; /* owner thread, 0 when abandoned or huge           */
+  uint32_t kind;               /* SEG_NORMAL or SEG_HUGE                           */
+  uint32_t magic;              /* SEGMENT_MAGIC while mapped: metadata sanity      */
+  uint64_t free_mask;          /* bit i: slice i is free (owner only)              */
+  uint64_t purged_mask;        /* bit i: slice i free and given back to the OS     */
+  own_tld_t *tld;              /* owner                                            */
+  own_segment_t *next, *prev;  /* in tld->segments, tld cache or abandoned list    */
+  own_segment_t *all_next, *all_prev; /* in the global list of all segments        */
+  /* huge segments only */
+  size_t map_size;             /* bytes of the mapping                             */
+  uint8_t *map_base;           /* start of the mapping (may precede the segment)   */
+  uint8_t *huge_block;         /* the block                                        */
+  size_t huge_size;            /* usable bytes                                     */
+  own_heap_t *huge_heap;       /* heap it was allocated from (NULL: orphaned)      */
+  /* normal segments */
+  uint8_t owner[SLICES];       /* slice -> first slice of its page                 */
+  own_page_t pages[SLICES];
+};
+#define SEGMENT_MAGIC 0x6f776e73u
+
+typedef struct own_page_queue {
+  own_page_t *first, *last;
+} own_page_queue_t;
+
+struct own_heap {
+  own_page_t *direct[DIRECT_COUNT];  /* size/16 -> page to allocate from (never NULL) */
+  own_page_queue_t queues[BIN_COUNT];/* pages that may have free blocks, per class */
+  own_page_queue_t full;             /* pages without free blocks, and large pages  */
+  _Atomic(own_page_t *) notified;    /* full pages that got remote frees            */
+  own_tld_t *tld;                    /* owning thread's data                        */
+  own_heap_t *next_heap;             /* in tld->heaps                               */
+  bool is_default;
+};
+
+struct own_tld {
+  uintptr_t thread_id;
+  own_heap_t *heap;               /* the default heap                              */
+  own_heap_t *heaps;              /* every live heap of this thread                */
+  own_segment_t *segments;        /* segments with pages in use or free slices     */
+  own_segment_t *cache;           /* empty segments kept for reuse                 */
+  size_t cache_count;
+  size_t free_resident;           /* bytes of free, unpurged slices in segments    */
+  own_tld_t *next_free;           /* in the pool of unused tlds                    */
+};
+
+/* ---- per-thread state ---- */
+extern __thread own_heap_t *_own_tl_heap __attribute__((tls_model("initial-exec")));
+extern own_heap_t _own_heap_empty;
+extern own_page_t _own_page_empty;
+
+/* ---- segment map: is this 4 MiB window one of ours? ---- */
+#define SEGMAP_BITS 48
+extern _Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+static inline bool _own_segmap_has(uintptr_t seg) {
+  uintptr_t i = seg >> SEGMENT_SHIFT;
+  if (i >= ((uintptr_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT))) return false;
+  return (atomic_load_explicit(&_own_segmap[i >> 6], memory_order_relaxed) >> (i & 63)) & 1;
+}
+void _own_segmap_set(uintptr_t seg, bool on) OWN_INTERNAL;
+
+static inline own_segment_t *_own_segment_of(const void *p) {
+  return (own_segment_t *)(((uintptr_t)p - 1) & ~(uintptr_t)SEGMENT_MASK);
+}
+
+/* The page holding p in normal segment seg, and whether p is a block start of
+ * a page in use (area == 0 for free slices and the header slice). */
+static inline own_page_t *_own_page_of(own_segment_t *seg, const void *p) {
+  size_t idx = ((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT;
+  return &seg->pages[seg->owner[idx]];
+}
+static inline bool _own_is_block_start(const own_page_t *page, const void *p) {
+  uintptr_t off = (uintptr_t)p - (uintptr_t)page->start;
+  if (off >= page->area) return false;
+  uint64_t q = ((uint64_t)off * page->div_magic) >> 40;
+  return q * page->block_size == off;
+}
+
+/* ---- global lock (rare paths: segments from the OS, thread exit, huge) ---- */
+void _own_lock(void) OWN_INTERNAL;
+void _own_unlock(void) OWN_INTERNAL;
+extern own_segment_t *_own_all_segments; /* guarded by the global lock */
+extern own_segment_t *_own_huge_segments;
+
+/* ---- init ---- */
+own_heap_t *_own_thread_init(void) OWN_INTERNAL; /* the calling thread's default heap */
+static inline own_heap_t *_own_heap_get(void) {
+  own_heap_t *h = _own_tl_heap;
+  if (OWN_UNLIKELY_(h == &_own_heap_empty)) h = _own_thread_init();
+  return h;
+}
+
+/* ---- segment.c ---- */
+own_page_t *_own_span_alloc(own_tld_t *tld, size_t slices) OWN_INTERNAL;
+void _own_span_free(own_tld_t *tld, own_page_t *page) OWN_INTERNAL;
+void _own_segments_purge(own_tld_t *tld) OWN_INTERNAL;
+void _own_segments_abandon(own_tld_t *tld) OWN_INTERNAL;
+bool _own_segments_reclaim(own_heap_t *heap, size_t max) OWN_INTERNAL;
+void _own_segments_collect(own_tld_t *tld) OWN_INTERNAL;
+void _own_segment_abandon_locked(own_segment_t *seg) OWN_INTERNAL; /* global lock held */
+size_t _own_thread_count(void) OWN_INTERNAL;
+extern _Atomic size_t _own_committed, _own_peak_committed, _own_abandoned_count;
+void _own_committed_add(size_t n) OWN_INTERNAL;
+void _own_committed_sub(size_t n) OWN_INTERNAL;
+
+/* ---- page.c ---- */
+void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) OWN_INTERNAL;
+void _own_free_slow_local(own_page_t *page) OWN_INTERNAL;
+void _own_free_remote(own_page_t *page, own_block_t *b) OWN_INTERNAL;
+size_t _own_page_collect(own_page_t *page) OWN_INTERNAL;
+void _own_page_retire(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
+void _own_heap_drain_notified(own_heap_t *heap) OWN_INTERNAL;
+void _own_page_set_never(own_page_t *page) OWN_INTERNAL;
+void _own_page_adopt(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
+void _own_queue_remove(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
+void _own_heap_release_pages(own_heap_t *heap, bool all) OWN_INTERNAL;
+own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
+
+/* ---- huge.c ---- */
+void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;
+void _own_huge_free(own_segment_t *seg, void *p) OWN_INTERNAL;
+void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) OWN_INTERNAL;
+void _own_huge_orphan(own_heap_t *heap, bool free_them) OWN_INTERNAL;
+
+/* ---- alloc.c ---- */
+void *_own_heap_malloc_aligned(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;
+size_t _own_usable_size(const void *p) OWN_INTERNAL; /* 0 if not a block start */
+void _own_invalid_free(const void *p) OWN_INTERNAL;
+
+/* ---- valgrind client requests (build option OWN_VALGRIND) ---- */
+#if defined(OWN_VALGRIND) && __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define OWN_TRACK_ALLOC(p, size, zero) VALGRIND_MALLOCLIKE_BLOCK((p), (size), 0, (zero))
+#define OWN_TRACK_FREE(p) VALGRIND_FREELIKE_BLOCK((p), 0)
+#define OWN_TRACK_LINK_OPEN(b) VALGRIND_MAKE_MEM_DEFINED((b), sizeof(own_block_t))
+#define OWN_TRACK_LINK_CLOSE(b) VALGRIND_MAKE_MEM_NOACCESS((b), sizeof(own_block_t))
+#else
+#define OWN_TRACK_ALLOC(p, size, zero) ((void)0)
+#define OWN_TRACK_FREE(p) ((void)0)
+#define OWN_TRACK_LINK_OPEN(b) ((void)0)
+#define OWN_TRACK_LINK_CLOSE(b) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,399 @@
+/* alloc/page.c — pages and the allocation slow path.
+ *
+ * The fast path (alloc.c) pops heap->direct[size/16]->free. When that list is
+ * empty it comes here: drain the pages other threads notified, then walk the
+ * size class's queue — for each page, take its remote frees, carve more fresh
+ * blocks (a page is carved 4 KiB at a time, so a new page costs nothing until
+ * used), and move the page to heap->full if nothing is left. Only when the
+ * queue is exhausted does a new page come from a segment.
+ *
+ * The notify protocol on page->xfree (internal.h) keeps full pages out of
+ * every walk and still lets their remote frees bring them back.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "alloc/internal.h"
+
+own_page_t _own_page_empty;
+
+#define BIN_SIZE_SMALL(b) ((b) * 16u)
+#define BIN_SIZE_LARGE(b) ((1u << (7 + ((b)-9) / 4)) + ((((b)-9) % 4) + 1) * (1u << (5 + ((b)-9) / 4)))
+#define BS(b) ((b) <= 8 ? BIN_SIZE_SMALL(b) : BIN_SIZE_LARGE(b))
+const uint32_t _own_bin_size[BIN_COUNT] = {
+    0,      BS(1),  BS(2),  BS(3),  BS(4),  BS(5),  BS(6),  BS(7),  BS(8),  BS(9),  BS(10), BS(11),
+    BS(12), BS(13), BS(14), BS(15), BS(16), BS(17), BS(18), BS(19), BS(20), BS(21), BS(22), BS(23),
+    BS(24), BS(25), BS(26), BS(27), BS(28), BS(29), BS(30), BS(31), BS(32), BS(33), BS(34), BS(35),
+    BS(36), BS(37), BS(38), BS(39), BS(40), BS(41), BS(42), BS(43), BS(44)};
+_Static_assert(BS(44) == 64 * 1024, "the last size class is MEDIUM_MAX");
+_Static_assert(BS(9) == 160 && BS(12) == 256 && BS(13) == 320, "four classes per power of two");
+
+/* ---- queues ---- */
+
+own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) {
+  return page->in_full ? &heap->full : &heap->queues[page->bin];
+}
+
+static void direct_update(own_heap_t *heap, unsigned bin) {
+  uint32_t size = _own_bin_size[bin];
+  if (bin == 0 || size > DIRECT_MAX) return;
+  own_page_t *page = heap->queues[bin].first;
+  if (!page) page = &_own_page_empty;
+  unsigned lo = bin == 1 ? 0 : _own_bin_size[bin - 1] / 16 + 1;
+  unsigned hi = size / 16;
+  for (unsigned i = lo; i <= hi; i++) heap->direct[i] = page;
+}
+
+static void queue_push_front(own_page_queue_t *q, own_page_t *page) {
+  page->prev = NULL;
+  page->next = q->first;
+  if (q->first) q->first->prev = page;
+  else q->last = page;
+  q->first = page;
+}
+
+static void queue_push_back(own_page_queue_t *q, own_page_t *page) {
+  page->next = NULL;
+  page->prev = q->last;
+  if (q->last) q->last->next = page;
+  else q->first = page;
+  q->last = page;
+}
+
+static void queue_unlink(own_page_queue_t *q, own_page_t *page) {
+  if (page->prev) page->prev->next = page->next;
+  else q->first = page->next;
+  if (page->next) page->next->prev = page->prev;
+  else q->last = page->prev;
+  page->next = page->prev = NULL;
+}
+
+void _own_queue_remove(own_heap_t *heap, own_page_t *page) {
+  own_page_queue_t *q = _own_page_queue(heap, page);
+  bool was_first = q->first == page;
+  queue_unlink(q, page);
+  if (was_first && !page->in_full) direct_update(heap, page->bin);
+}
+
+/* ---- remote frees ---- */
+
+size_t _own_page_collect(own_page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  if ((x & ~(uintptr_t)XF_STATE) == 0) return 0;
+  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, x & XF_STATE, memory_order_acquire,
+                                                memory_order_relaxed)) {
+  }
+  own_block_t *list = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+  if (!list) return 0;
+  size_t n = 1;
+  own_block_t *tail = list;
+  for (;;) {
+    OWN_TRACK_LINK_OPEN(tail);
+    own_block_t *next = tail->next;
+    if (!next) break;
+    OWN_TRACK_LINK_CLOSE(tail);
+    tail = next;
+    n++;
+  }
+  tail->next = page->free;
+  OWN_TRACK_LINK_CLOSE(tail);
+  page->free = list;
+  page->used -= (uint32_t)n;
+  return n;
+}
+
+void _own_free_remote(own_page_t *page, own_block_t *b) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  uintptr_t state, nx;
+  do {
+    state = x & XF_STATE;
+    b->next = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+    nx = (uintptr_t)b | (state == XF_NOTIFY ? XF_NOTIFYING : state);
+  } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
+                                                  memory_order_relaxed));
+  OWN_TRACK_LINK_CLOSE(b);
+  if (state != XF_NOTIFY) return;
+  /* This free made the page usable again: tell its heap. While the state is
+   * NOTIFYING the owner neither retires the page nor lets the heap go. */
+  own_heap_t *heap = page->heap;
+  atomic_store_explicit(&page->notify_queued, 1, memory_order_relaxed);
+  own_page_t *head = atomic_load_explicit(&heap->notified, memory_order_relaxed);
+  do {
+    page->notify_next = head;
+  } while (!atomic_compare_exchange_weak_explicit(&heap->notified, &head, page, memory_order_release,
+                                                  memory_order_relaxed));
+  x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | XF_NORMAL,
+                                                memory_order_release, memory_order_relaxed)) {
+  }
+}
+
+static void wait_not_notifying(own_page_t *page) {
+  while ((atomic_load_explicit(&page->xfree, memory_order_acquire) & XF_STATE) == XF_NOTIFYING) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+void _own_page_set_never(own_page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  for (;;) {
+    if ((x & XF_STATE) == XF_NOTIFYING) {
+      wait_not_notifying(page);
+      x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+      continue;
+    }
+    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | XF_NEVER,
+                                              memory_order_acq_rel, memory_order_relaxed))
+      return;
+  }
+}
+
+/* Arms NOTIFY on a page that just went to heap->full. False when blocks
+ * arrived meanwhile (the caller collects them) or a notification is pending. */
+static bool arm_notify(own_page_t *page) {
+  if (atomic_load_explicit(&page->notify_queued, memory_order_relaxed)) return true;
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  for (;;) {
+    if ((x & XF_STATE) != XF_NORMAL) return true; /* NOTIFYING: a notice is on its way */
+    if ((x & ~(uintptr_t)XF_STATE) != 0) return false;
+    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, XF_NOTIFY, memory_order_acq_rel,
+                                              memory_order_relaxed))
+      return true;
+  }
+}
+
+/* ---- full pages ---- */
+
+static void to_full(own_heap_t *heap, own_page_t *page) {
+  _own_queue_remove(heap, page);
+  page->in_full = 1;
+  queue_push_back(&heap->full, page);
+}
+
+static void unfull(own_heap_t *heap, own_page_t *page) {
+  queue_unlink(&heap->full, page);
+  page->in_full = 0;
+  queue_push_front(&heap->queues[page->bin], page);
+  direct_update(heap, page->bin);
+}
+
+void _own_page_retire(own_heap_t *heap, own_page_t *page) {
+  wait_not_notifying(page);
+  if (atomic_load_explicit(&page->notify_queued, memory_order_acquire)) {
+    _own_heap_drain_notified(heap);
+    if (page->heap != heap || page->slice_count == 0) return; /* drain retired it */
+  }
+  _own_queue_remove(heap, page);
+  page->in_full = 0;
+  atomic_store_explicit(&page->xfree, XF_NORMAL, memory_order_relaxed);
+  _own_span_free(heap->tld, page);
+}
+
+void _own_heap_drain_notified(own_heap_t *heap) {
+  own_page_t *page = atomic_exchange_explicit(&heap->notified, NULL, memory_order_acquire);
+  while (page) {
+    own_page_t *next = page->notify_next;
+    wait_not_notifying(page);
+    atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
+    if (page->heap == heap && page->slice_count != 0 && page->in_full) {
+      _own_page_collect(page);
+      if (page->used == 0) _own_page_retire(heap, page);
+      else if (page->free) unfull(heap, page);
+      else if (!arm_notify(page)) {
+        _own_page_collect(page);
+        if (page->used == 0) _own_page_retire(heap, page);
+        else unfull(heap, page);
+      }
+    }
+    page = next;
+  }
+}
+
+/* ---- fresh blocks ---- */
+
+static void page_extend(own_page_t *page) {
+  uint32_t bsize = page->block_size;
+  uint32_t n = page->reserved - page->capacity;
+  uint32_t want = bsize >= 4096 ? 1 : 4096 / bsize;
+  if (n > want) n = want;
+  uint8_t *first = page->start + (size_t)page->capacity * bsize;
+  uint8_t *p = first;
+  for (uint32_t i = 1; i < n; i++) {
+    ((own_block_t *)p)->next = (own_block_t *)(p + bsize);
+    OWN_TRACK_LINK_CLOSE(p);
+    p += bsize;
+  }
+  ((own_block_t *)p)->next = page->free;
+  OWN_TRACK_LINK_CLOSE(p);
+  page->free = (own_block_t *)first;
+  page->capacity += n;
+}
+
+static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsigned bin, uint32_t span) {
+  page->block_size = bsize;
+  page->reserved = span / bsize;
+  page->area = page->reserved * bsize;
+  page->div_magic = (((uint64_t)1 << 40) + bsize - 1) / bsize;
+  page->bin = (uint8_t)bin;
+  page->heap = heap;
+  page->capacity = 0;
+  page->used = 0;
+  page->free = NULL;
+  page->in_full = 0;
+  atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
+  atomic_store_explicit(&page->xfree, XF_NORMAL, memory_order_relaxed);
+}
+
+static own_page_t *page_new(own_heap_t *heap, unsigned bin) {
+  uint32_t bsize = _own_bin_size[bin];
+  size_t slices = bsize <= SMALL_MAX ? 1 : MEDIUM_PAGE_SLICES;
+  own_page_t *page = _own_span_alloc(heap->tld, slices);
+  if (!page) return NULL;
+  page_setup(heap, page, bsize, bin, (uint32_t)(slices << SLICE_SHIFT));
+  queue_push_front(&heap->queues[bin], page);
+  direct_update(heap, bin);
+  return page;
+}
+
+static void *large_alloc(own_heap_t *heap, size_t size, bool zero) {
+  size_t slices = (size + SLICE_SIZE - 1) >> SLICE_SHIFT;
+  own_page_t *page = _own_span_alloc(heap->tld, slices);
+  if (!page) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  uint32_t bytes = (uint32_t)(slices << SLICE_SHIFT);
+  page_setup(heap, page, bytes, 0, bytes);
+  page->capacity = 1;
+  page->used = 1;
+  page->in_full = 1;
+  queue_push_back(&heap->full, page);
+  atomic_store_explicit(&page->xfree, XF_NOTIFY, memory_order_release);
+  if (zero && !page->is_zero) memset(page->start, 0, size);
+  OWN_TRACK_ALLOC(page->start, bytes, zero);
+  return page->start;
+}
+
+/* ---- the slow path ---- */
+
+static inline void *page_pop(own_page_t *page, size_t size, bool zero) {
+  own_block_t *b = page->free;
+  OWN_TRACK_LINK_OPEN(b);
+  page->free = b->next;
+  page->used++;
+  if (zero) memset(b, 0, size);
+  OWN_TRACK_ALLOC(b, page->block_size, zero);
+  return b;
+}
+
+void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) {
+  if (OWN_UNLIKELY_(heap == &_own_heap_empty)) heap = _own_thread_init();
+  if (OWN_UNLIKELY_(!heap)) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  if (size > MEDIUM_MAX) {
+    if (size > LARGE_MAX) return _own_huge_alloc(heap, size, 0, zero);
+    return large_alloc(heap, size, zero);
+  }
+  if (atomic_load_explicit(&heap->notified, memory_order_relaxed)) _own_heap_drain_notified(heap);
+  unsigned bin = _own_bin(size);
+  own_page_queue_t *q = &heap->queues[bin];
+  own_page_t *page = q->first;
+  while (page) {
+    own_page_t *next = page->next;
+    if (!page->free) _own_page_collect(page);
+    if (!page->free && page->capacity < page->reserved) page_extend(page);
+    if (page->free) {
+      if (page != q->first) {
+        queue_unlink(q, page);
+        queue_push_front(q, page);
+        direct_update(heap, bin);
+      }
+      return page_pop(page, size, zero);
+    }
+    to_full(heap, page);
+    if (!arm_notify(page)) {
+      _own_page_collect(page);
+      unfull(heap, page);
+      return page_pop(page, size, zero);
+    }
+    page = next;
+  }
+  page = page_new(heap, bin);
+  if (!page) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  page_extend(page);
+  return page_pop(page, size, zero);
+}
+
+/* A local free found the page empty (used == 0) or in heap->full. */
+void _own_free_slow_local(own_page_t *page) {
+  own_heap_t *heap = page->heap;
+  if (page->used == 0) {
+    /* Keep the current page of a small class: a malloc/free loop must not
+     * return and fetch a page on every pair. */
+    if (!page->in_full && page->slice_count == 1 && heap->queues[page->bin].first == page) return;
+    _own_page_retire(heap, page);
+    return;
+  }
+  if (page->in_full) unfull(heap, page);
+}
+
+/* ---- adoption, release ---- */
+
+void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
+  page->heap = heap;
+  page->in_full = 0;
+  atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | XF_NORMAL,
+                                                memory_order_acq_rel, memory_order_relaxed)) {
+  }
+  _own_page_collect(page);
+  if (page->used == 0) {
+    page->in_full = 0;
+    _own_span_free(heap->tld, page);
+    return;
+  }
+  if (page->bin == 0) { /* a large block */
+    page->in_full = 1;
+    queue_push_back(&heap->full, page);
+    if (!arm_notify(page)) {
+      _own_page_collect(page);
+      if (page->used == 0) _own_page_retire(heap, page);
+    }
+    return;
+  }
+  own_page_queue_t *q = &heap->queues[page->bin];
+  if (q->first) {
+    queue_push_back(q, page);
+  } else {
+    queue_push_front(q, page);
+    direct_update(heap, page->bin);
+  }
+}
+
+/* Returns pages to their segments: with `all`, every page of the heap (its
+ * blocks die: own_heap_destroy); otherwise only pages with no block in use. */
+void _own_heap_release_pages(own_heap_t *heap, bool all) {
+  _own_heap_drain_notified(heap);
+  for (unsigned bin = 0; bin <= BIN_COUNT; bin++) {
+    own_page_queue_t *q = bin < BIN_COUNT ? &heap->queues[bin] : &heap->full;
+    own_page_t *page = q->first;
+    while (page) {
+      own_page_t *next = page->next;
+      _own_page_collect(page);
+      if (all) {
+        wait_not_notifying(page);
+        page->used = 0;
+      }
+      if (page->used == 0) _own_page_retire(heap, page);
+      page = next;
+    }
+  }
+}

@@ -1,0 +1,323 @@
+/* alloc/segment.c — segments: 4 MiB windows from the OS, carved into runs of
+ * 64 KiB slices ("spans") for pages.
+ *
+ * A segment's free slices are one 64-bit mask, so finding a run of n free
+ * slices is a few shifts and ands (O(log n)), with no free lists to keep.
+ * Memory goes back to the OS in two ways: a thread whose free-but-resident
+ * slices exceed OWN_PURGE_KIB purges them (madvise DONTNEED, the range stays
+ * reserved and reads as zero later: purged_mask remembers that, so a page built
+ * there needs no zeroing for calloc); an empty segment beyond the small
+ * per-thread cache is unmapped at once.
+ *
+ * Segments of exited threads are "abandoned": kept on a global list until a
+ * thread that needs a segment adopts one, collecting the frees other threads
+ * made meanwhile. The global lock guards only rare paths (OS mappings, thread
+ * exit, adoption, statistics).
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "alloc/internal.h"
+#include "core/options.h"
+#include "os/os.h"
+
+#define ALL_SLICES (~(uint64_t)1) /* every slice but the header */
+
+_Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+own_segment_t *_own_all_segments;
+own_segment_t *_own_huge_segments;
+static own_segment_t *abandoned;
+_Atomic size_t _own_committed, _own_peak_committed, _own_abandoned_count;
+
+static atomic_flag global_lock = ATOMIC_FLAG_INIT;
+
+void _own_lock(void) {
+  while (atomic_flag_test_and_set_explicit(&global_lock, memory_order_acquire)) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+void _own_unlock(void) { atomic_flag_clear_explicit(&global_lock, memory_order_release); }
+
+void _own_segmap_set(uintptr_t seg, bool on) {
+  uintptr_t i = seg >> SEGMENT_SHIFT;
+  if (i >= ((uintptr_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT))) return;
+  uint64_t bit = (uint64_t)1 << (i & 63);
+  if (on) atomic_fetch_or_explicit(&_own_segmap[i >> 6], bit, memory_order_release);
+  else atomic_fetch_and_explicit(&_own_segmap[i >> 6], ~bit, memory_order_release);
+}
+
+void _own_committed_add(size_t n) {
+  size_t now = atomic_fetch_add_explicit(&_own_committed, n, memory_order_relaxed) + n;
+  size_t peak = atomic_load_explicit(&_own_peak_committed, memory_order_relaxed);
+  while (now > peak &&
+         !atomic_compare_exchange_weak_explicit(&_own_peak_committed, &peak, now,
+                                                memory_order_relaxed, memory_order_relaxed)) {
+  }
+}
+void _own_committed_sub(size_t n) { atomic_fetch_sub_explicit(&_own_committed, n, memory_order_relaxed); }
+
+static inline size_t bytes_of(uint64_t mask) { return (size_t)__builtin_popcountll(mask) << SLICE_SHIFT; }
+
+/* Bits i..i+n-1 set, for 1 <= n <= 63. */
+static inline uint64_t run_mask(unsigned i, size_t n) {
+  return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << i;
+}
+
+/* Index of the first run of n set bits in m, or -1. */
+static int find_run(uint64_t m, size_t n) {
+  uint64_t r = m;
+  size_t len = 1;
+  while (len < n && r) {
+    size_t s = len < n - len ? len : n - len;
+    r &= r >> s;
+    len += s;
+  }
+  return r ? __builtin_ctzll(r) : -1;
+}
+
+/* ---- lists ---- */
+
+static void tld_push(own_segment_t **list, own_segment_t *seg) {
+  seg->prev = NULL;
+  seg->next = *list;
+  if (*list) (*list)->prev = seg;
+  *list = seg;
+}
+static void tld_append(own_segment_t **list, own_segment_t *seg) {
+  own_segment_t *last = *list;
+  seg->next = NULL;
+  if (!last) {
+    seg->prev = NULL;
+    *list = seg;
+    return;
+  }
+  while (last->next) last = last->next;
+  last->next = seg;
+  seg->prev = last;
+}
+static void tld_remove(own_segment_t **list, own_segment_t *seg) {
+  if (seg->prev) seg->prev->next = seg->next;
+  else *list = seg->next;
+  if (seg->next) seg->next->prev = seg->prev;
+  seg->next = seg->prev = NULL;
+}
+
+/* ---- segments from and back to the OS ---- */
+
+static own_segment_t *segment_map(own_tld_t *tld) {
+  own_segment_t *seg = _own_os_map(SEGMENT_SIZE, SEGMENT_SIZE);
+  if (!seg) return NULL;
+  seg->magic = SEGMENT_MAGIC;
+  seg->kind = SEG_NORMAL;
+  seg->free_mask = ALL_SLICES;
+  seg->purged_mask = ALL_SLICES; /* fresh memory: not resident, reads as zero */
+  seg->tld = tld;
+  atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_relaxed);
+  for (unsigned i = 0; i < SLICES; i++) seg->owner[i] = (uint8_t)i;
+  _own_committed_add(SLICE_SIZE); /* the header slice */
+  _own_lock();
+  seg->all_next = _own_all_segments;
+  seg->all_prev = NULL;
+  if (_own_all_segments) _own_all_segments->all_prev = seg;
+  _own_all_segments = seg;
+  _own_unlock();
+  _own_segmap_set((uintptr_t)seg, true);
+  return seg;
+}
+
+static void segment_unmap(own_segment_t *seg) {
+  _own_segmap_set((uintptr_t)seg, false);
+  _own_lock();
+  if (seg->all_prev) seg->all_prev->all_next = seg->all_next;
+  else _own_all_segments = seg->all_next;
+  if (seg->all_next) seg->all_next->all_prev = seg->all_prev;
+  _own_unlock();
+  _own_committed_sub(SLICE_SIZE + bytes_of(ALL_SLICES & ~seg->purged_mask));
+  seg->magic = 0;
+  _own_os_unmap(seg, SEGMENT_SIZE);
+}
+
+/* An empty segment leaves tld->segments: into the cache, or back to the OS. */
+static void segment_release(own_tld_t *tld, own_segment_t *seg) {
+  tld_remove(&tld->segments, seg);
+  if (tld->cache_count < (size_t)_own_option(OWN_OPT_SEGMENT_CACHE)) {
+    tld_push(&tld->cache, seg);
+    tld->cache_count++;
+    return;
+  }
+  tld->free_resident -= bytes_of(seg->free_mask & ~seg->purged_mask);
+  segment_unmap(seg);
+}
+
+static void purge_segment(own_segment_t *seg) {
+  uint64_t m = seg->free_mask & ~seg->purged_mask;
+  while (m) {
+    unsigned i = (unsigned)__builtin_ctzll(m);
+    uint64_t rest = ~(m >> i);
+    unsigned n = rest ? (unsigned)__builtin_ctzll(rest) : 64 - i;
+    _own_os_purge((uint8_t *)seg + ((size_t)i << SLICE_SHIFT), (size_t)n << SLICE_SHIFT);
+    m &= ~run_mask(i, n);
+  }
+  m = seg->free_mask & ~seg->purged_mask;
+  seg->purged_mask |= m;
+  _own_committed_sub(bytes_of(m));
+}
+
+void _own_segments_purge(own_tld_t *tld) {
+  for (own_segment_t *s = tld->segments; s; s = s->next) purge_segment(s);
+  for (own_segment_t *s = tld->cache; s; s = s->next) purge_segment(s);
+  tld->free_resident = 0;
+}
+
+static void maybe_purge(own_tld_t *tld) {
+  if (tld->free_resident > (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) _own_segments_purge(tld);
+}
+
+/* ---- spans ---- */
+
+static own_page_t *span_take(own_tld_t *tld, own_segment_t *seg, unsigned i, size_t n) {
+  uint64_t bits = run_mask(i, n);
+  seg->free_mask &= ~bits;
+  uint64_t purged = seg->purged_mask & bits;
+  tld->free_resident -= bytes_of(bits & ~purged);
+  _own_committed_add(bytes_of(purged));
+  seg->purged_mask &= ~bits;
+  for (size_t j = i; j < i + n; j++) seg->owner[j] = (uint8_t)i;
+  own_page_t *page = &seg->pages[i];
+  memset(page, 0, sizeof *page);
+  page->slice_count = (uint8_t)n;
+  page->start = (uint8_t *)seg + ((size_t)i << SLICE_SHIFT);
+  page->is_zero = purged == bits;
+  if (seg->free_mask == 0 && seg->next) {
+    /* Full segments go to the back so searches meet free space first. */
+    tld_remove(&tld->segments, seg);
+    tld_append(&tld->segments, seg);
+  }
+  return page;
+}
+
+own_page_t *_own_span_alloc(own_tld_t *tld, size_t n) {
+  for (own_segment_t *s = tld->segments; s; s = s->next) {
+    if (s->free_mask == 0) break; /* full segments are at the back */
+    int i = find_run(s->free_mask, n);
+    if (i >= 0) return span_take(tld, s, (unsigned)i, n);
+  }
+  /* A segment from the cache, from an exited thread, or from the OS. */
+  own_segment_t *seg = tld->cache;
+  if (seg) {
+    tld_remove(&tld->cache, seg);
+    tld->cache_count--;
+  } else {
+    if (atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed) > 0 &&
+        _own_segments_reclaim(tld->heap, 1)) {
+      for (own_segment_t *s = tld->segments; s; s = s->next) {
+        int i = find_run(s->free_mask, n);
+        if (i >= 0) return span_take(tld, s, (unsigned)i, n);
+      }
+    }
+    seg = segment_map(tld);
+    if (!seg) return NULL;
+  }
+  tld_push(&tld->segments, seg);
+  return span_take(tld, seg, 1, n);
+}
+
+void _own_span_free(own_tld_t *tld, own_page_t *page) {
+  own_segment_t *seg = _own_segment_of(page->start);
+  unsigned i = (unsigned)(page - seg->pages);
+  size_t n = page->slice_count;
+  uint64_t bits = run_mask(i, n);
+  page->area = 0;
+  page->slice_count = 0;
+  page->heap = NULL;
+  bool was_full = seg->free_mask == 0;
+  seg->free_mask |= bits;
+  tld->free_resident += bytes_of(bits);
+  if (seg->free_mask == ALL_SLICES) {
+    segment_release(tld, seg);
+  } else if (was_full && seg->prev) {
+    tld_remove(&tld->segments, seg);
+    tld_push(&tld->segments, seg);
+  }
+  maybe_purge(tld);
+}
+
+/* ---- abandonment and adoption ---- */
+
+void _own_segment_abandon_locked(own_segment_t *seg) {
+  seg->tld = NULL;
+  atomic_store_explicit(&seg->thread_id, 0, memory_order_release);
+  seg->prev = NULL;
+  seg->next = abandoned;
+  abandoned = seg;
+  atomic_fetch_add_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
+}
+
+void _own_segments_abandon(own_tld_t *tld) {
+  while (tld->cache) {
+    own_segment_t *seg = tld->cache;
+    tld_remove(&tld->cache, seg);
+    segment_unmap(seg);
+  }
+  tld->cache_count = 0;
+  while (tld->segments) {
+    own_segment_t *seg = tld->segments;
+    tld_remove(&tld->segments, seg);
+    if (seg->free_mask == ALL_SLICES) {
+      segment_unmap(seg);
+      continue;
+    }
+    purge_segment(seg);
+    _own_lock();
+    _own_segment_abandon_locked(seg);
+    _own_unlock();
+  }
+  tld->free_resident = 0;
+}
+
+bool _own_segments_reclaim(own_heap_t *heap, size_t max) {
+  own_tld_t *tld = heap->tld;
+  bool any = false;
+  for (size_t k = 0; k < max; k++) {
+    _own_lock();
+    own_segment_t *seg = abandoned;
+    if (seg) abandoned = seg->next;
+    _own_unlock();
+    if (!seg) break;
+    atomic_fetch_sub_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
+    any = true;
+    seg->tld = tld;
+    atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_release);
+    if (seg->free_mask) tld_push(&tld->segments, seg);
+    else tld_append(&tld->segments, seg);
+    tld->free_resident += bytes_of(seg->free_mask & ~seg->purged_mask);
+    /* Adopt every page in use; adopting may free pages (and even the whole
+     * segment), so first note which slices head a page. */
+    uint64_t heads = 0;
+    for (unsigned i = 1; i < SLICES; i++)
+      if (seg->owner[i] == i && seg->pages[i].area != 0) heads |= (uint64_t)1 << i;
+    while (heads) {
+      unsigned i = (unsigned)__builtin_ctzll(heads);
+      heads &= heads - 1;
+      _own_page_adopt(heap, &seg->pages[i]);
+    }
+  }
+  return any;
+}
+
+/* Frees empty pages of every heap of this thread back to their segments and
+ * adopts all abandoned segments, then purges. For own_collect. */
+void _own_segments_collect(own_tld_t *tld) {
+  _own_segments_reclaim(tld->heap, (size_t)-1);
+  for (own_heap_t *h = tld->heaps; h; h = h->next_heap) _own_heap_release_pages(h, false);
+  while (tld->cache) {
+    own_segment_t *seg = tld->cache;
+    tld_remove(&tld->cache, seg);
+    tld->free_resident -= bytes_of(seg->free_mask & ~seg->purged_mask);
+    segment_unmap(seg);
+  }
+  tld->cache_count = 0;
+  _own_segments_purge(tld);
+}
