@@ -179,12 +179,12 @@ static void unfull(own_heap_t *heap, own_page_t *page) {
   direct_update(heap, page->bin);
 }
 
+/* Returns an empty page to its segment. A page still on heap->notified stays
+ * where it is: the next drain sees it empty and retires it then (retiring it
+ * now would leave a freed page on that list). */
 void _own_page_retire(own_heap_t *heap, own_page_t *page) {
   wait_not_notifying(page);
-  if (atomic_load_explicit(&page->notify_queued, memory_order_acquire)) {
-    _own_heap_drain_notified(heap);
-    if (page->heap != heap || page->slice_count == 0) return; /* drain retired it */
-  }
+  if (atomic_load_explicit(&page->notify_queued, memory_order_acquire)) return;
   _own_queue_remove(heap, page);
   page->in_full = 0;
   atomic_store_explicit(&page->xfree, XF_NORMAL, memory_order_relaxed);
