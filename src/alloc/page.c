@@ -335,9 +335,11 @@ void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) {
 void _own_free_slow_local(own_page_t *page) {
   own_heap_t *heap = page->heap;
   if (page->used == 0) {
-    /* Keep the current page of a small class: a malloc/free loop must not
+    /* Keep the only page of a small class: a malloc/free loop must not
      * return and fetch a page on every pair. */
-    if (!page->in_full && page->slice_count == 1 && heap->queues[page->bin].first == page) return;
+    if (!page->in_full && page->slice_count == 1 && heap->queues[page->bin].first == page &&
+        page->next == NULL)
+      return;
     _own_page_retire(heap, page);
     return;
   }
