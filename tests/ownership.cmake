@@ -1,0 +1,43 @@
+# Tests of the ownership layer: Box, Rc, Arc, Weak, cells, scope-bound drop,
+# the compile-time checks (tests/compile_fail, tests/compile_pass) and the
+# examples' output. Each unit test runs twice when valgrind is found: plain,
+# and under valgrind with definite leaks as errors.
+if(NOT "ownership" IN_LIST OWN_LAYERS)
+  return()
+endif()
+
+set(own_ownership_extra "")
+set(own_ownership_defines "")
+if(NOT "alloc" IN_LIST OWN_LAYERS)
+  # No general heap in this build: tests use their own allocators only.
+  list(APPEND own_ownership_extra ${CMAKE_CURRENT_SOURCE_DIR}/test_ownership_noheap.c)
+  list(APPEND own_ownership_defines OWN_TEST_NO_HEAP=1)
+endif()
+
+find_program(OWN_VALGRIND_PROGRAM valgrind)
+
+foreach(t box rc arc cell scope)
+  own_test(NAME test_${t}
+           SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.c ${own_ownership_extra}
+           LIBS Threads::Threads
+           DEFINES ${own_ownership_defines}
+           LABELS ownership)
+  if(OWN_VALGRIND_PROGRAM)
+    add_test(NAME test_${t}_valgrind
+             COMMAND ${OWN_VALGRIND_PROGRAM} -q --leak-check=full
+                     --errors-for-leak-kinds=definite --error-exitcode=1
+                     $<TARGET_FILE:test_${t}>)
+    set_tests_properties(test_${t}_valgrind PROPERTIES TIMEOUT 600 LABELS "ownership;valgrind")
+  endif()
+endforeach()
+
+# Compile-time checks: each tests/compile_fail/*.c must be rejected by
+# gcc -fanalyzer -Werror with the diagnostic named in its "expect:" comment,
+# each tests/compile_pass/*.c must compile clean.
+find_program(OWN_GCC_PROGRAM NAMES gcc-12 gcc)
+if(OWN_GCC_PROGRAM)
+  add_test(NAME ownership_compile_checks
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/run.sh
+                   ${OWN_GCC_PROGRAM} ${PROJECT_SOURCE_DIR}/include)
+  set_tests_properties(ownership_compile_checks PROPERTIES TIMEOUT 600 LABELS ownership)
+endif()

@@ -1,0 +1,338 @@
+/* test_box.c — Box: construction, drop exactly once and in order, moves,
+ * alignment of over-aligned values, failure injection, out-of-memory in its
+ * own process, run-time detection of double and mismatched drops, and the
+ * default heap (when the alloc layer is built). Every test checks that the
+ * counting allocator ends with zero live blocks. */
+#include <errno.h>
+#include <stdalign.h>
+#include <stdint.h>
+
+#include "own/box.h"
+#include "own/rc.h"
+#include "test_ownership_common.h"
+#include "testing.h"
+
+static test_alloc_t ta;
+static own_allocator_t A;
+
+#define CHECK_NO_LEAK() OWN_CHECK_EQ(atomic_load(&ta.live_blocks), 0)
+#define CHECK_FREES_OK() OWN_CHECK_EQ(atomic_load(&ta.bad_frees), 0)
+
+/* ---- drop functions that record what happened ---------------------------- */
+
+static int drops;
+static int drop_seen_value;
+static void record_drop(void *v) {
+  drops++;
+  drop_seen_value = *(int *)v; /* the value is still intact when drop runs */
+}
+
+/* A struct that owns two boxes; its drop function runs first, then drops the
+ * fields in declaration order (as Rust drops a struct's fields), recording
+ * the order of every drop. */
+static char order[16];
+static int norder;
+static void leaf_drop(void *v) { order[norder++] = *(char *)v; }
+struct pair {
+  char *left;
+  char *right;
+  char tag;
+};
+static void pair_drop(void *v) {
+  struct pair *p = (struct pair *)v;
+  order[norder++] = p->tag;
+  own_box_drop(OWN_TAKE(p->left));
+  own_box_drop(OWN_TAKE(p->right));
+}
+
+static void test_new_drop(void) {
+  drops = 0;
+  int *p = OWN_BOX_NEW(int, &A, record_drop);
+  OWN_CHECK(p != NULL);
+  *p = 41;
+  OWN_CHECK_EQ(atomic_load(&ta.live_blocks), 1);
+  OWN_CHECK(own_box_allocator(p) == &A);
+  OWN_CHECK(own_box_drop_fn(p) == record_drop);
+  OWN_CHECK_EQ(own_box_layout(p).size, sizeof(int));
+  OWN_CHECK_EQ(own_box_layout(p).align, alignof(int));
+  own_box_drop(p);
+  OWN_CHECK_EQ(drops, 1);
+  OWN_CHECK_EQ(drop_seen_value, 41);
+  CHECK_NO_LEAK();
+  own_box_drop(NULL); /* no-op */
+  OWN_CHECK_EQ(drops, 1);
+}
+
+struct point {
+  int x, y;
+};
+
+static void test_box_of(void) {
+  int *e = OWN_BOX_OF(int, &A, NULL, 7);
+  OWN_CHECK_EQ(*e, 7);
+  struct point *q = OWN_BOX_OF(struct point, &A, NULL, .x = 1, .y = 2);
+  OWN_CHECK_EQ(q->x, 1);
+  OWN_CHECK_EQ(q->y, 2);
+  OWN_CHECK_EQ(atomic_load(&ta.live_blocks), 2);
+  own_box_drop(q);
+  own_box_drop(e);
+  CHECK_NO_LEAK();
+
+  unsigned char *z = own_box_new_zeroed(&A, (own_layout_t){100, 1}, NULL);
+  int nonzero = 0;
+  for (int i = 0; i < 100; i++) nonzero += z[i] != 0;
+  OWN_CHECK_EQ(nonzero, 0);
+  own_box_drop(z);
+  z = own_box_try_new_zeroed(&A, (own_layout_t){100, 1}, NULL);
+  OWN_CHECK(z != NULL && z[99] == 0);
+  own_box_drop(z);
+  CHECK_NO_LEAK();
+}
+
+static void test_take_and_into_inner(void) {
+  drops = 0;
+  int *a = OWN_BOX_OF(int, &A, record_drop, 5);
+  int *b = OWN_TAKE(a); /* move: a is now empty */
+  OWN_CHECK(a == NULL);
+  OWN_CHECK_EQ(*b, 5);
+  OWN_DROP(own_box, a); /* dropping the moved-from name does nothing */
+  OWN_CHECK_EQ(drops, 0);
+  OWN_DROP(own_box, b);
+  OWN_CHECK(b == NULL);
+  OWN_CHECK_EQ(drops, 1);
+
+  drops = 0;
+  struct point *p = OWN_BOX_OF(struct point, &A, record_drop, 3, 4);
+  struct point out = {0, 0};
+  own_box_into_inner(p, &out); /* value moved out: no drop */
+  OWN_CHECK_EQ(out.x, 3);
+  OWN_CHECK_EQ(out.y, 4);
+  OWN_CHECK_EQ(drops, 0);
+  CHECK_NO_LEAK();
+}
+
+static void test_drop_order(void) {
+  norder = 0;
+  struct pair *p = OWN_BOX_NEW(struct pair, &A, pair_drop);
+  p->tag = 'P';
+  p->left = OWN_BOX_OF(char, &A, leaf_drop, 'L');
+  p->right = OWN_BOX_OF(char, &A, leaf_drop, 'R');
+  OWN_CHECK_EQ(atomic_load(&ta.live_blocks), 3);
+  own_box_drop(p);
+  order[norder] = 0;
+  OWN_CHECK(strcmp(order, "PLR") == 0);
+  CHECK_NO_LEAK();
+}
+
+/* ---- alignment --------------------------------------------------------- */
+
+struct al32 {
+  alignas(32) char c;
+};
+struct al64 {
+  alignas(64) double d[3];
+};
+struct al4096 {
+  alignas(4096) char page[100];
+};
+
+static void check_align(const own_allocator_t *a, size_t align, size_t size) {
+  own_layout_t l;
+  OWN_CHECK(own_layout_from_size_align(size, align, &l));
+  void *boxes[8];
+  for (int i = 0; i < 8; i++) {
+    boxes[i] = own_box_new(a, l, NULL);
+    OWN_CHECK_EQ((uintptr_t)boxes[i] % align, 0);
+    memset(boxes[i], 0x5a, size); /* the whole value is writable */
+    OWN_CHECK_EQ(own_box_layout(boxes[i]).align, align);
+    OWN_CHECK_EQ(own_box_layout(boxes[i]).size, size);
+  }
+  for (int i = 0; i < 8; i++) own_box_drop(boxes[i]);
+}
+
+static void test_alignment(void) {
+  struct al32 *p32 = OWN_BOX_NEW(struct al32, &A, NULL);
+  struct al64 *p64 = OWN_BOX_NEW(struct al64, &A, NULL);
+  struct al4096 *p4k = OWN_BOX_NEW(struct al4096, &A, NULL);
+  OWN_CHECK_EQ((uintptr_t)p32 % 32, 0);
+  OWN_CHECK_EQ((uintptr_t)p64 % 64, 0);
+  OWN_CHECK_EQ((uintptr_t)p4k % 4096, 0);
+  memset(p4k, 1, sizeof *p4k);
+  own_box_drop(p4k);
+  own_box_drop(p64);
+  own_box_drop(p32);
+  static const size_t aligns[] = {1, 2, 8, 16, 32, 64, 128, 4096, 65536};
+  for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+    check_align(&A, aligns[i], 1);
+    check_align(&A, aligns[i], 40);
+    check_align(&A, aligns[i], 5000);
+  }
+  check_align(&A, 8, 0); /* zero-size values are boxes too */
+  CHECK_NO_LEAK();
+  CHECK_FREES_OK();
+}
+
+/* ---- failure ------------------------------------------------------------ */
+
+static void test_try_failures(void) {
+  test_alloc_fail_nth(&ta, 1);
+  errno = 0;
+  int *p = OWN_BOX_TRY_NEW(int, &A, record_drop);
+  OWN_CHECK(p == NULL);
+  OWN_CHECK_EQ(errno, ENOMEM);
+  p = OWN_BOX_TRY_OF(int, &A, NULL, 1); /* the next one succeeds */
+  OWN_CHECK(p != NULL);
+  own_box_drop(p);
+  CHECK_NO_LEAK();
+
+  /* Fail the 3rd of several: the two before it stay valid and are dropped. */
+  test_alloc_fail_nth(&ta, 3);
+  int *x = OWN_BOX_TRY_OF(int, &A, NULL, 1);
+  int *y = OWN_BOX_TRY_OF(int, &A, NULL, 2);
+  int *z = OWN_BOX_TRY_OF(int, &A, NULL, 3);
+  OWN_CHECK(x && y && !z);
+  own_box_drop(y);
+  own_box_drop(x);
+  CHECK_NO_LEAK();
+
+  /* A size no layout can describe: NULL, ENOMEM, and the allocator is never asked. */
+  long before = atomic_load(&ta.allocs);
+  errno = 0;
+  OWN_CHECK(own_box_try_new(&A, (own_layout_t){SIZE_MAX - 8, 8}, NULL) == NULL);
+  OWN_CHECK_EQ(errno, ENOMEM);
+  OWN_CHECK(own_box_try_new(&A, (own_layout_t){(size_t)PTRDIFF_MAX, 4096}, NULL) == NULL);
+  OWN_CHECK_EQ(atomic_load(&ta.allocs), before);
+
+  /* A bad alignment: reported, NULL, EINVAL. */
+  capture_begin();
+  errno = 0;
+  OWN_CHECK(own_box_try_new(&A, (own_layout_t){8, 24}, NULL) == NULL);
+  OWN_CHECK_EQ(errno, EINVAL);
+  OWN_CHECK_EQ(captured.last, OWN_ERR_BAD_ALIGNMENT);
+  OWN_CHECK(strstr(captured.msg, "24") != NULL);
+  OWN_CHECK(own_box_try_new(&A, (own_layout_t){8, 0}, NULL) == NULL);
+  capture_end();
+  CHECK_NO_LEAK();
+}
+
+/* In their own processes: the plain constructors never return NULL. */
+static void oom_plain_new(void *arg) {
+  (void)arg;
+  test_alloc_fail_nth(&ta, 1);
+  int *p = OWN_BOX_NEW(int, &A, NULL);
+  printf("returned %p\n", (void *)p); /* not reached */
+}
+static void oom_plain_huge(void *arg) {
+  (void)arg;
+  void *p = own_box_new(&A, (own_layout_t){SIZE_MAX / 2, 8}, NULL);
+  printf("returned %p\n", p);
+}
+static void my_oom(size_t size) {
+  fprintf(stderr, "custom oom handler: %zu bytes\n", size);
+  fflush(stderr);
+  _exit(42);
+}
+static void oom_custom_handler(void *arg) {
+  (void)arg;
+  own_set_oom_handler(my_oom);
+  test_alloc_fail_nth(&ta, 1);
+  void *p = own_box_from(&A, OWN_LAYOUT_OF(long), NULL, &(long){1});
+  printf("returned %p\n", p);
+}
+static void bad_align_plain(void *arg) {
+  (void)arg;
+  void *p = own_box_new(&A, (own_layout_t){8, 3}, NULL);
+  printf("returned %p\n", p);
+}
+
+static void test_oom_death(void) {
+  OWN_EXPECT_DEATH(oom_plain_new, NULL, SIGABRT, "out of memory");
+  OWN_EXPECT_DEATH(oom_plain_huge, NULL, SIGABRT, "out of memory");
+  OWN_EXPECT_DEATH(oom_custom_handler, NULL, 0, "custom oom handler");
+  OWN_EXPECT_DEATH(bad_align_plain, NULL, SIGABRT, "not a power of two");
+}
+
+/* ---- run-time detection of misuse ------------------------------------------ */
+
+static void test_double_and_wrong_drop(void) {
+  keep_alloc_t k;
+  own_allocator_t KA = keep_alloc_make(&k);
+  drops = 0;
+  int *p = OWN_BOX_OF(int, &KA, record_drop, 9);
+  int *again = launder(p); /* the same box under a name the compiler cannot follow */
+  own_box_drop(p);
+  OWN_CHECK_EQ(drops, 1);
+  capture_begin();
+  own_box_drop(again); /* memory kept: the tag says "already dropped" */
+  OWN_CHECK_EQ(captured.count, 1);
+  OWN_CHECK_EQ(captured.last, OWN_ERR_DOUBLE_FREE);
+  OWN_CHECK(strstr(captured.msg, "already dropped") != NULL);
+  OWN_CHECK_EQ(drops, 1);   /* the drop function did not run again */
+  OWN_CHECK_EQ(k.frees, 1); /* and nothing was freed twice */
+
+  int *r = OWN_RC_OF(int, &KA, NULL, 3);
+  own_box_drop(launder(r)); /* an rc is not a box */
+  OWN_CHECK_EQ(captured.last, OWN_ERR_INVALID_FREE);
+  OWN_CHECK(strstr(captured.msg, "not an own box") != NULL);
+  OWN_CHECK_EQ(own_rc_strong_count(r), 1);
+  capture_end();
+  own_rc_drop(r);
+  keep_release_all(&k);
+  OWN_CHECK_EQ(atomic_load(&k.inner.live_blocks), 0);
+}
+
+/* A drop function that drops its own box again is caught, not a double free. */
+static void *self_ref;
+static void self_drop(void *v) {
+  (void)v;
+  own_box_drop(self_ref);
+}
+static void test_reentrant_drop(void) {
+  keep_alloc_t k;
+  own_allocator_t KA = keep_alloc_make(&k);
+  self_ref = own_box_new(&KA, OWN_LAYOUT_OF(int), self_drop);
+  capture_begin();
+  own_box_drop(self_ref);
+  OWN_CHECK_EQ(captured.last, OWN_ERR_DOUBLE_FREE);
+  capture_end();
+  OWN_CHECK_EQ(k.frees, 1);
+  keep_release_all(&k);
+}
+
+/* ---- the default heap ------------------------------------------------------- */
+
+static void test_default_heap(void) {
+#ifndef OWN_TEST_NO_HEAP
+  drops = 0;
+  int *p = OWN_BOX_OF(int, NULL, record_drop, 12);
+  OWN_CHECK(own_box_allocator(p) == NULL);
+  OWN_CHECK_EQ(*p, 12);
+  own_box_drop(p);
+  OWN_CHECK_EQ(drops, 1);
+  static const size_t aligns[] = {1, 16, 32, 64, 4096};
+  for (size_t i = 0; i < sizeof aligns / sizeof aligns[0]; i++) {
+    check_align(NULL, aligns[i], 24);
+    check_align(NULL, aligns[i], 10000);
+  }
+  errno = 0;
+  OWN_CHECK(own_box_try_new(NULL, (own_layout_t){(size_t)PTRDIFF_MAX - 4096, 8}, NULL) == NULL);
+  OWN_CHECK_EQ(errno, ENOMEM);
+#endif
+}
+
+int main(void) {
+  A = test_alloc_make(&ta);
+  test_new_drop();
+  test_box_of();
+  test_take_and_into_inner();
+  test_drop_order();
+  test_alignment();
+  test_try_failures();
+  test_oom_death();
+  test_double_and_wrong_drop();
+  test_reentrant_drop();
+  test_default_heap();
+  CHECK_NO_LEAK();
+  CHECK_FREES_OK();
+  return own_test_done();
+}
