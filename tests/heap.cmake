@@ -1,0 +1,42 @@
+# Tests of the general heap (src/alloc, include/own/heap.h). See docs/testing.md.
+if(NOT "alloc" IN_LIST OWN_LAYERS)
+  return()
+endif()
+
+# Each test program links libown.a (own's malloc replaces the system's inside
+# the binary) unless SHARED. -fno-builtin keeps the compiler from folding what
+# it believes about malloc (malloc(0) != NULL, malloc(SIZE_MAX) == NULL), so the
+# library's answers are what is checked.
+function(own_heap_test name)
+  cmake_parse_arguments(H "SHARED" "SOURCE;TIMEOUT" "LABELS" ${ARGN})
+  if(NOT H_SOURCE)
+    set(H_SOURCE ${name}.c)
+  endif()
+  if(NOT H_TIMEOUT)
+    set(H_TIMEOUT 120)
+  endif()
+  set(shared "")
+  if(H_SHARED)
+    set(shared SHARED)
+  endif()
+  own_test(NAME ${name} SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/${H_SOURCE} ${shared}
+           TIMEOUT ${H_TIMEOUT} LABELS heap ${H_LABELS})
+  target_compile_options(${name} PRIVATE -fno-builtin)
+endfunction()
+
+own_heap_test(test_heap_api)
+own_heap_test(test_heap_api_shared SOURCE test_heap_api.c SHARED)
+own_heap_test(test_heap_first_class)
+own_heap_test(test_heap_threads LABELS stress TIMEOUT 180)
+own_heap_test(test_heap_churn LABELS stress TIMEOUT 180)
+own_heap_test(test_heap_fork LABELS stress TIMEOUT 180)
+own_heap_test(test_heap_release LABELS stress TIMEOUT 120)
+
+# Real programs under LD_PRELOAD=libown.so: same stdout and exit code as
+# without. Exit code 77 means the program is not installed (skipped).
+foreach(prog python sqlite git perl gcc)
+  add_test(NAME heap_preload_${prog}
+           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/preload/run.sh $<TARGET_FILE:own> ${prog})
+  set_tests_properties(heap_preload_${prog} PROPERTIES
+    SKIP_RETURN_CODE 77 TIMEOUT 180 LABELS "heap;preload")
+endforeach()
