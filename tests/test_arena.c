@@ -600,6 +600,32 @@ static void test_random(void) {
   OWN_CHECK(pt.allocs > 10);
 }
 
+/* With own's heap built in, a NULL parent means the heap. */
+static void test_default_parent(void) {
+#if defined(OWN_TEST_HAVE_HEAP)
+  own_arena_t a;
+  OWN_CHECK(own_arena_init_chunked(&a, NULL, 0, 0));
+  for (int i = 0; i < 1000; i++) {
+    unsigned char *p = own_arena_alloc(&a, 100, 16);
+    OWN_CHECK(p != NULL && (uintptr_t)p % 16 == 0);
+    if (p) memset(p, i, 100);
+  }
+  OWN_CHECK(own_arena_stats(&a).chunks > 1);
+  own_arena_destroy(&a);
+  OWN_CHECK_EQ(own_arena_stats(&a).chunks, 0);
+#else
+  own_arena_t a;
+  OWN_CHECK(!own_arena_init_chunked(&a, NULL, 0, 0)); /* no heap to default to */
+#endif
+}
+
+/* The sizes docs/arena.md states. */
+static void test_documented_sizes(void) {
+  OWN_CHECK_EQ(OWN_ARENA_CHUNK_HEADER, 2 * sizeof(void *));
+  OWN_CHECK_EQ(sizeof(own_arena_t), 22 * sizeof(void *));
+  OWN_CHECK_EQ(sizeof(own_arena_mark_t), 4 * sizeof(void *));
+}
+
 int main(void) {
   own_set_error_handler(record_error, NULL);
   test_fixed_errors();
@@ -612,5 +638,7 @@ int main(void) {
   test_pool_parent();
   test_allocator_interface();
   test_random();
+  test_default_parent();
+  test_documented_sizes();
   return own_test_done();
 }

@@ -157,6 +157,12 @@ static void test_buffer_size(void) {
       }
   OWN_CHECK_EQ(bad, 0);
   OWN_CHECK_EQ(own_pool_buffer_size(4, 8, 0), OWN_POOL_BUFFER_SIZE(4, 8, 0));
+  /* The table in docs/pool.md. */
+  size_t w = sizeof(void *);
+  OWN_CHECK_EQ(OWN_POOL_BUFFER_SIZE(32, 64, 4), 2048 + 4 + (w == 4 ? 3 : 7));
+  OWN_CHECK_EQ(OWN_POOL_BUFFER_SIZE(100, 12, 4), (w == 4 ? 1200 + 13 + 3 : 1600 + 13 + 7));
+  OWN_CHECK_EQ(OWN_POOL_BUFFER_SIZE(256, 2, 4), (w == 4 ? 1024 + 32 + 3 : 2048 + 32 + 7));
+  OWN_CHECK_EQ(sizeof(own_pool_t), 16 * w);
   OWN_CHECK_EQ(own_pool_buffer_size(0, 8, 8), 0);
   OWN_CHECK_EQ(own_pool_buffer_size(8, 0, 8), 0);
   OWN_CHECK_EQ(own_pool_buffer_size(8, 8, 12), 0);

@@ -237,6 +237,8 @@ void own_arena_restore(own_arena_t *arena, own_arena_mark_t mark) {
     ok = mark.chunk == NULL && within(mark.ptr, arena->begin, arena->end);
   } else if (ok && mark.chunk) {
     ok = within(mark.ptr, chunk_data(mark.chunk), chunk_end(mark.chunk));
+  } else if (ok) {
+    ok = mark.ptr == NULL; /* taken before the first chunk */
   }
   if (!ok) {
     arena->errors++;
