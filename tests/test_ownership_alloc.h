@@ -1,6 +1,6 @@
 /* test_ownership_alloc.h — allocators for the ownership tests.
  *
- * A counting allocator over libc (aligned_alloc) that records live blocks
+ * A counting allocator over libc's malloc that records live blocks
  * and bytes, checks that every free passes the layout the block was
  * allocated with, and can be told to fail the N-th allocation from now
  * (failure injection). Thread-safe (atomics), so the Arc tests can share it.
@@ -24,6 +24,19 @@ typedef struct test_alloc {
   atomic_long bad_frees;     /* frees whose layout did not match */
 } test_alloc_t;
 
+/* libc's own allocator, by the names that stay libc's even when libown (built
+ * with OWN_OVERRIDE) takes over malloc/free in the test program: the counting
+ * allocator must not route through the heap it is compared against. */
+#if defined(__GLIBC__)
+extern void *__libc_memalign(size_t align, size_t size);
+extern void __libc_free(void *p);
+#define TEST_LIBC_ALIGNED(align, size) __libc_memalign((align), (size))
+#define TEST_LIBC_FREE(p) __libc_free(p)
+#else
+#define TEST_LIBC_ALIGNED(align, size) aligned_alloc((align), (size))
+#define TEST_LIBC_FREE(p) free(p)
+#endif
+
 /* Each block carries its layout in a 64-byte prefix so frees can be checked. */
 #define TEST_ALLOC_PREFIX 64
 
@@ -35,7 +48,7 @@ static void *test_alloc_alloc(void *ctx, own_layout_t l) {
   size_t pre = align; /* keeps the user block aligned to `align` */
   size_t total = pre + l.size;
   total = (total + align - 1) & ~(align - 1);
-  char *base = (char *)aligned_alloc(align, total);
+  char *base = (char *)TEST_LIBC_ALIGNED(align, total);
   if (!base) return NULL;
   char *p = base + pre;
   size_t rec[3] = {l.size, l.align, pre};
@@ -55,7 +68,7 @@ static void test_alloc_free(void *ctx, void *p, own_layout_t l) {
   atomic_fetch_sub(&t->live_bytes, (long)rec[0]);
   atomic_fetch_add(&t->frees, 1);
   memset(p, 0xdd, rec[0]); /* freed memory must not be read again */
-  free((char *)p - rec[2]);
+  TEST_LIBC_FREE((char *)p - rec[2]);
 }
 
 static inline own_allocator_t test_alloc_make(test_alloc_t *t) {

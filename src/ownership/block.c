@@ -62,8 +62,8 @@ void *_own_block_new(const own_allocator_t *a, size_t hdr_size, own_layout_t vl,
 
 void _own_block_free(void *value, size_t hdr_size) {
   _own_meta_t *m = _own_meta(value);
-  own_layout_t bl;
-  size_t offset;
+  own_layout_t bl = {0, 1};
+  size_t offset = 0;
   /* Cannot fail: the same computation succeeded at construction. */
   (void)block_layout(hdr_size, _own_value_layout(m), &bl, &offset);
   const own_allocator_t *a = m->alloc;
