@@ -110,6 +110,7 @@ static void free_other(own_segment_t *seg, void *p) {
   OWN_TRACK_FREE(p);
   OWN_TRACK_LINK_OPEN(p);
   _own_free_remote(page, (own_block_t *)p);
+  if (atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == 0) _own_segment_reclaim_on_free(seg);
 }
 
 void own_free(void *p) {
@@ -326,13 +327,26 @@ void *own_heap_alloc_zeroed(own_heap_t *heap, own_layout_t l) {
 
 /* ---- pointers ---- */
 
+static bool in_huge(own_segment_t *seg, const void *p) {
+  return seg->kind == SEG_HUGE && (const uint8_t *)p >= seg->huge_block &&
+         (const uint8_t *)p < seg->huge_block + seg->huge_size;
+}
+
 bool own_is_heap_pointer(const void *p) {
   if (!p) return false;
   own_segment_t *seg = _own_segment_of(p);
-  if (!_own_segmap_has((uintptr_t)seg)) return false;
-  if (seg->kind == SEG_HUGE) return (const uint8_t *)p >= seg->huge_block &&
-                                    (const uint8_t *)p < seg->huge_block + seg->huge_size;
-  return (uintptr_t)p - (uintptr_t)seg >= SLICE_SIZE;
+  if (_own_segmap_has((uintptr_t)seg)) {
+    if (seg->kind == SEG_HUGE) return in_huge(seg, p);
+    uintptr_t off = (uintptr_t)p - (uintptr_t)seg;
+    if (off >= SLICE_SIZE && off < SEGMENT_SIZE) return true;
+  }
+  /* Deep inside a huge block: walk back to its header window. */
+  uintptr_t win = (uintptr_t)p & ~(uintptr_t)SEGMENT_MASK;
+  while (_own_hugemap_has(win)) {
+    if (_own_segmap_has(win)) return in_huge((own_segment_t *)win, p);
+    win -= SEGMENT_SIZE;
+  }
+  return false;
 }
 
 bool own_is_live_block(const void *p) {

@@ -61,6 +61,7 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
   seg->huge_heap = heap;
   _own_committed_add(map_size);
   list_add(seg);
+  _own_hugemap_set((uintptr_t)seg, map_size, true);
   _own_segmap_set((uintptr_t)seg, true);
   OWN_TRACK_ALLOC(seg->huge_block, seg->huge_size, 1);
   return seg->huge_block;
@@ -73,6 +74,7 @@ void _own_huge_free(own_segment_t *seg, void *p) {
   }
   OWN_TRACK_FREE(p);
   _own_segmap_set((uintptr_t)seg, false);
+  _own_hugemap_set((uintptr_t)seg, seg->map_size, false);
   _own_lock();
   list_remove_locked(seg);
   _own_unlock();
@@ -89,12 +91,14 @@ void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) {
   if (map_size == seg->map_size) return p;
   size_t old_size = seg->map_size;
   _own_segmap_set((uintptr_t)seg, false);
+  _own_hugemap_set((uintptr_t)seg, old_size, false);
   _own_lock();
   list_remove_locked(seg);
   _own_unlock();
   own_segment_t *nseg = _own_os_remap(seg, old_size, map_size, SEGMENT_SIZE);
   if (!nseg) { /* the old mapping is unchanged */
     list_add(seg);
+    _own_hugemap_set((uintptr_t)seg, old_size, true);
     _own_segmap_set((uintptr_t)seg, true);
     return NULL;
   }
@@ -105,6 +109,7 @@ void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) {
   _own_committed_add(map_size);
   _own_committed_sub(old_size);
   list_add(nseg);
+  _own_hugemap_set((uintptr_t)nseg, map_size, true);
   _own_segmap_set((uintptr_t)nseg, true);
   return nseg->huge_block;
 }
@@ -130,6 +135,7 @@ void _own_huge_orphan(own_heap_t *heap, bool free_them) {
   while (dead) {
     own_segment_t *next = dead->all_next;
     _own_segmap_set((uintptr_t)dead, false);
+    _own_hugemap_set((uintptr_t)dead, dead->map_size, false);
     OWN_TRACK_FREE(dead->huge_block);
     dead->magic = 0;
     _own_committed_sub(dead->map_size);

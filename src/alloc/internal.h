@@ -133,7 +133,9 @@ struct own_segment {
   size_t huge_size;            /* usable bytes                                     */
   own_heap_t *huge_heap;       /* heap it was allocated from (NULL: orphaned)      */
   /* normal segments */
-  uint8_t owner[SLICES];       /* slice -> first slice of its page                 */
+  uint8_t owner[SLICES + 1];   /* slice -> first slice of its page; owner[SLICES] = 0
+                                  so that p == segment + 4 MiB maps to the header   */
+  bool abandoned;              /* on the abandoned list (global lock)              */
   own_page_t pages[SLICES];
 };
 #define SEGMENT_MAGIC 0x6f776e73u
@@ -177,6 +179,15 @@ static inline bool _own_segmap_has(uintptr_t seg) {
   return (atomic_load_explicit(&_own_segmap[i >> 6], memory_order_relaxed) >> (i & 63)) & 1;
 }
 void _own_segmap_set(uintptr_t seg, bool on) OWN_INTERNAL;
+/* Windows covered by huge mappings beyond their header window, so that an
+ * interior pointer of a huge block is recognised (own_is_heap_pointer). */
+extern _Atomic uint64_t _own_hugemap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+void _own_hugemap_set(uintptr_t start, size_t size, bool on) OWN_INTERNAL;
+static inline bool _own_hugemap_has(uintptr_t win) {
+  uintptr_t i = win >> SEGMENT_SHIFT;
+  if (i >= ((uintptr_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT))) return false;
+  return (atomic_load_explicit(&_own_hugemap[i >> 6], memory_order_relaxed) >> (i & 63)) & 1;
+}
 
 static inline own_segment_t *_own_segment_of(const void *p) {
   return (own_segment_t *)(((uintptr_t)p - 1) & ~(uintptr_t)SEGMENT_MASK);
@@ -215,6 +226,7 @@ void _own_span_free(own_tld_t *tld, own_page_t *page) OWN_INTERNAL;
 void _own_segments_purge(own_tld_t *tld) OWN_INTERNAL;
 void _own_segments_abandon(own_tld_t *tld) OWN_INTERNAL;
 bool _own_segments_reclaim(own_heap_t *heap, size_t max) OWN_INTERNAL;
+void _own_segment_reclaim_on_free(own_segment_t *seg) OWN_INTERNAL;
 void _own_segments_collect(own_tld_t *tld) OWN_INTERNAL;
 void _own_segment_abandon_locked(own_segment_t *seg) OWN_INTERNAL; /* global lock held */
 size_t _own_thread_count(void) OWN_INTERNAL;

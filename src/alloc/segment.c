@@ -24,6 +24,7 @@
 #define ALL_SLICES (~(uint64_t)1) /* every slice but the header */
 
 _Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+_Atomic uint64_t _own_hugemap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
 own_segment_t *_own_all_segments;
 own_segment_t *_own_huge_segments;
 static own_segment_t *abandoned;
@@ -46,6 +47,16 @@ void _own_segmap_set(uintptr_t seg, bool on) {
   uint64_t bit = (uint64_t)1 << (i & 63);
   if (on) atomic_fetch_or_explicit(&_own_segmap[i >> 6], bit, memory_order_release);
   else atomic_fetch_and_explicit(&_own_segmap[i >> 6], ~bit, memory_order_release);
+}
+
+void _own_hugemap_set(uintptr_t start, size_t size, bool on) {
+  for (uintptr_t w = start & ~(uintptr_t)SEGMENT_MASK; w < start + size; w += SEGMENT_SIZE) {
+    uintptr_t i = w >> SEGMENT_SHIFT;
+    if (i >= ((uintptr_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT))) return;
+    uint64_t bit = (uint64_t)1 << (i & 63);
+    if (on) atomic_fetch_or_explicit(&_own_hugemap[i >> 6], bit, memory_order_release);
+    else atomic_fetch_and_explicit(&_own_hugemap[i >> 6], ~bit, memory_order_release);
+  }
 }
 
 void _own_committed_add(size_t n) {
@@ -116,6 +127,7 @@ static own_segment_t *segment_map(own_tld_t *tld) {
   seg->tld = tld;
   atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_relaxed);
   for (unsigned i = 0; i < SLICES; i++) seg->owner[i] = (uint8_t)i;
+  seg->owner[SLICES] = 0;
   _own_committed_add(SLICE_SIZE); /* the header slice */
   _own_lock();
   seg->all_next = _own_all_segments;
@@ -199,6 +211,9 @@ static own_page_t *span_take(own_tld_t *tld, own_segment_t *seg, unsigned i, siz
 }
 
 own_page_t *_own_span_alloc(own_tld_t *tld, size_t n) {
+  /* Segments of exited threads are adopted as fresh pages are needed, so
+   * their blocks freed by others (and their free space) come back into use. */
+  if (atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed) > 0) _own_segments_reclaim(tld->heap, 1);
   for (own_segment_t *s = tld->segments; s; s = s->next) {
     if (s->free_mask == 0) break; /* full segments are at the back */
     int i = find_run(s->free_mask, n);
@@ -210,13 +225,6 @@ own_page_t *_own_span_alloc(own_tld_t *tld, size_t n) {
     tld_remove(&tld->cache, seg);
     tld->cache_count--;
   } else {
-    if (atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed) > 0 &&
-        _own_segments_reclaim(tld->heap, 1)) {
-      for (own_segment_t *s = tld->segments; s; s = s->next) {
-        int i = find_run(s->free_mask, n);
-        if (i >= 0) return span_take(tld, s, (unsigned)i, n);
-      }
-    }
     seg = segment_map(tld);
     if (!seg) return NULL;
   }
@@ -249,10 +257,21 @@ void _own_span_free(own_tld_t *tld, own_page_t *page) {
 void _own_segment_abandon_locked(own_segment_t *seg) {
   seg->tld = NULL;
   atomic_store_explicit(&seg->thread_id, 0, memory_order_release);
+  seg->abandoned = true;
   seg->prev = NULL;
   seg->next = abandoned;
+  if (abandoned) abandoned->prev = seg;
   abandoned = seg;
   atomic_fetch_add_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
+}
+
+static void unabandon_locked(own_segment_t *seg) {
+  if (seg->prev) seg->prev->next = seg->next;
+  else abandoned = seg->next;
+  if (seg->next) seg->next->prev = seg->prev;
+  seg->next = seg->prev = NULL;
+  seg->abandoned = false;
+  atomic_fetch_sub_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
 }
 
 void _own_segments_abandon(own_tld_t *tld) {
@@ -277,34 +296,50 @@ void _own_segments_abandon(own_tld_t *tld) {
   tld->free_resident = 0;
 }
 
-bool _own_segments_reclaim(own_heap_t *heap, size_t max) {
+static void adopt(own_heap_t *heap, own_segment_t *seg) {
   own_tld_t *tld = heap->tld;
+  seg->tld = tld;
+  atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_release);
+  if (seg->free_mask) tld_push(&tld->segments, seg);
+  else tld_append(&tld->segments, seg);
+  tld->free_resident += bytes_of(seg->free_mask & ~seg->purged_mask);
+  /* Adopt every page in use; adopting may free pages (and even the whole
+   * segment), so first note which slices head a page. */
+  uint64_t heads = 0;
+  for (unsigned i = 1; i < SLICES; i++)
+    if (seg->owner[i] == i && seg->pages[i].area != 0) heads |= (uint64_t)1 << i;
+  while (heads) {
+    unsigned i = (unsigned)__builtin_ctzll(heads);
+    heads &= heads - 1;
+    _own_page_adopt(heap, &seg->pages[i]);
+  }
+}
+
+bool _own_segments_reclaim(own_heap_t *heap, size_t max) {
   bool any = false;
   for (size_t k = 0; k < max; k++) {
     _own_lock();
     own_segment_t *seg = abandoned;
-    if (seg) abandoned = seg->next;
+    if (seg) unabandon_locked(seg);
     _own_unlock();
     if (!seg) break;
-    atomic_fetch_sub_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
     any = true;
-    seg->tld = tld;
-    atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_release);
-    if (seg->free_mask) tld_push(&tld->segments, seg);
-    else tld_append(&tld->segments, seg);
-    tld->free_resident += bytes_of(seg->free_mask & ~seg->purged_mask);
-    /* Adopt every page in use; adopting may free pages (and even the whole
-     * segment), so first note which slices head a page. */
-    uint64_t heads = 0;
-    for (unsigned i = 1; i < SLICES; i++)
-      if (seg->owner[i] == i && seg->pages[i].area != 0) heads |= (uint64_t)1 << i;
-    while (heads) {
-      unsigned i = (unsigned)__builtin_ctzll(heads);
-      heads &= heads - 1;
-      _own_page_adopt(heap, &seg->pages[i]);
-    }
+    adopt(heap, seg);
   }
   return any;
+}
+
+/* A thread freed a block into an abandoned segment: it adopts the segment, so
+ * that the blocks of exited threads come back as their users free them
+ * instead of waiting for some thread to need a fresh segment. */
+void _own_segment_reclaim_on_free(own_segment_t *seg) {
+  own_heap_t *heap = _own_tl_heap;
+  if (heap == &_own_heap_empty) return;
+  _own_lock();
+  bool mine = seg->abandoned;
+  if (mine) unabandon_locked(seg);
+  _own_unlock();
+  if (mine) adopt(heap, seg);
 }
 
 /* Frees empty pages of every heap of this thread back to their segments and
