@@ -251,8 +251,14 @@ def run_once(args, item, alloc, preload, work_dir):
         os.unlink(item.output)
     env = dict(os.environ)
     env.pop("LD_PRELOAD", None)
+    if os.path.exists(res_path):
+        os.unlink(res_path)
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        subprocess.run(argv, stdout=out, stderr=err, env=env, cwd=work_dir)
+        try:
+            subprocess.run(argv, stdout=out, stderr=err, env=env, cwd=work_dir,
+                           timeout=(item.timeout or args.timeout) + 60)
+        except (OSError, subprocess.SubprocessError) as e:
+            err.write(("runner: %s\n" % e).encode())
     rec = {"item": item.name, "allocator": alloc}
     try:
         with open(res_path) as f:
@@ -263,6 +269,7 @@ def run_once(args, item, alloc, preload, work_dir):
         rec["status"] = "runner-error"
     rec["wall"] = float(rec.get("wall", "nan"))
     rec["maxrss_kb"] = int(rec.get("maxrss_kb", "0"))
+    rec["cpu"] = float(rec.get("user", "nan")) + float(rec.get("sys", "nan"))
     with open(out_path, "rb") as f:
         stdout = f.read()
     with open(err_path, "rb") as f:
@@ -415,9 +422,11 @@ def summarize(records, items, allocs):
             runs = [r for r in records if r["item"] == it.name and r["allocator"] == a]
             bad = [run_failure(r) for r in runs if run_failure(r) is not None]
             good = [r for r in runs if run_failure(r) is None]
-            cell = {"runs": len(runs), "fail": bad[0] if bad else None, "time": None, "rss": None, "metrics": {}}
+            cell = {"runs": len(runs), "fail": bad[0] if bad else None, "time": None, "rss": None,
+                    "cpu": None, "metrics": {}}
             if good and not bad:
                 cell["time"] = statistics.median(r["wall"] for r in good)
+                cell["cpu"] = statistics.median(r["cpu"] for r in good)
                 cell["rss"] = statistics.median(r["maxrss_kb"] for r in good)
                 keys = set().union(*(r["metrics"].keys() for r in good))
                 cell["metrics"] = {k: statistics.median(r["metrics"][k] for r in good if k in r["metrics"])
@@ -449,6 +458,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
     complete = [it.name for it in items if all(table[(it.name, a)]["time"] is not None for a in names)]
     geo_t = {a: geomean([table[(i, a)]["time"] for i in complete]) for a in names}
     geo_r = {a: geomean([table[(i, a)]["rss"] for i in complete]) for a in names}
+    geo_c = {a: geomean([table[(i, a)]["cpu"] for i in complete]) for a in names}
     L = []
     L.append("Median of %d run%s per cell, allocators interleaved; ratio = allocator / %s "
              "(below 1: faster or smaller than %s)." % (args.reps, "" if args.reps == 1 else "s", ref, ref))
@@ -456,7 +466,9 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
         L.append("")
         L.append("**own was not measured** (%s); ratios are to %s." % (
             "; ".join(n for n in notes if n.startswith("own")) or "not requested", ref))
-    for title, key, fmt in (("Wall time, seconds", "time", fmt_time), ("Peak RSS, MiB", "rss", fmt_mib)):
+    for title, key, fmt in (("Wall time, seconds", "time", fmt_time), ("Peak RSS, MiB", "rss", fmt_mib),
+                            ("CPU time (user + sys), seconds: less sensitive to a busy machine; no target",
+                             "cpu", fmt_time)):
         L.append("")
         L.append("### " + title)
         L.append("")
@@ -490,7 +502,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
                     extra = " - |"
             name = it.name + (" *" if it.kind == "program" else "")
             L.append("| %s | %s |%s" % (name, " | ".join(cells), extra))
-        geo = geo_t if key == "time" else geo_r
+        geo = {"time": geo_t, "rss": geo_r, "cpu": geo_c}[key]
         gcells = []
         for a in names:
             g = geo[a]
@@ -685,6 +697,10 @@ def machine_info(allocs, args):
     own = [p for a, p in allocs if a == "own"]
     if own:
         info.append(("own", own[0]))
+    try:
+        info.append(("load average (1, 5, 15 min) at the end", "%.2f %.2f %.2f" % os.getloadavg()))
+    except OSError:
+        pass
     info.append(("mode", "quick (CI smoke: small sizes, 1 repetition)" if args.quick else
                  "full, %d repetitions" % args.reps))
     return info
@@ -698,21 +714,22 @@ def write_csv(path, items, allocs, table, ref, fast):
     names = [a for a, _ in allocs]
     with open(path, "w") as f:
         f.write("item,kind,allocator,status,runs,median_wall_s,median_peak_rss_kb,time_vs_%s,rss_vs_%s,"
-                "giveback_rss_after_idle_kb\n" % (ref, ref))
+                "giveback_rss_after_idle_kb,median_cpu_s\n" % (ref, ref))
         for it in items:
             rc = table[(it.name, ref)]
             for a in names:
                 c = table[(it.name, a)]
                 tr = ratio(c["time"], rc["time"])
                 rr = ratio(c["rss"], rc["rss"])
-                f.write("%s,%s,%s,%s,%d,%s,%s,%s,%s,%s\n" % (
+                f.write("%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s\n" % (
                     it.name, it.kind, a, c["fail"] or "ok", c["runs"],
                     "%.6f" % c["time"] if c["time"] is not None else "",
                     "%d" % c["rss"] if c["rss"] is not None else "",
                     "%.4f" % tr if tr else "", "%.4f" % rr if rr else "",
-                    "%d" % c["metrics"]["rss_after_idle_kb"] if "rss_after_idle_kb" in c["metrics"] else ""))
+                    "%d" % c["metrics"]["rss_after_idle_kb"] if "rss_after_idle_kb" in c["metrics"] else "",
+                    "%.6f" % c["cpu"] if c["cpu"] is not None else ""))
         for (a, s), v in sorted(fast.items()):
-            f.write("fastpath-%d,instructions,%s,%s,1,,,,,%s\n" % (s, a, "ok" if v is not None else "failed",
+            f.write("fastpath-%d,instructions,%s,%s,1,,,,,%s,\n" % (s, a, "ok" if v is not None else "failed",
                                                                  "" if v is None else "%.2f" % v))
 
 
@@ -720,55 +737,85 @@ def xml_escape(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_svg(path, items, allocs, table, ref):
-    """Horizontal grouped bars: each allocator's time / ref's time, log scale
-    from 1/4 to 4, a group per row."""
-    names = [a for a, _ in allocs]
+def write_svg(path, items, allocs, table, ref, geo_t):
+    """Horizontal grouped bars: each allocator's time / ref's time on a log
+    scale from 1/4 to 4 (bars beyond are clipped, their value in the label),
+    one group per row and one for the geometric mean."""
+    names = [a for a, _ in allocs if a != ref]
     colors = {"own": "#1b9e77", "glibc": "#7570b3", "mimalloc": "#d95f02", "jemalloc": "#e7298a",
               "tcmalloc": "#66a61e"}
     lo, hi = math.log(0.25), math.log(4.0)
-    left, width, bar, gap, top = 130, 560, 7, 8, 50
-    group_h = bar * len(names) + gap
-    height = top + group_h * len(items) + 60
+    left, width, bar, gap, top = 120, 560, 9, 10, 56
+    rows = [(it.name, {a: ratio(table[(it.name, a)]["time"], table[(it.name, ref)]["time"]) for a in names},
+             {a: table[(it.name, a)]["fail"] or table[(it.name, ref)]["fail"] for a in names}) for it in items]
+    if geo_t.get(ref):
+        rows.append(("geometric mean", {a: geo_t[a] / geo_t[ref] if not math.isnan(geo_t[a]) else None
+                                        for a in names}, {a: None for a in names}))
+    group_h = bar * max(len(names), 1) + gap
+    height = top + group_h * len(rows) + 44
 
     def x_of(r):
         v = min(max(math.log(r), lo), hi)
         return left + (v - lo) / (hi - lo) * width
 
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
-           'font-size="11">' % (left + width + 130, height),
+           'font-size="11">' % (left + width + 120, height),
            '<rect width="100%" height="100%" fill="white"/>',
-           '<text x="%d" y="18" font-size="14">Wall time relative to %s (log scale; left of 1 is faster)</text>'
-           % (left, xml_escape(ref))]
+           '<text x="%d" y="20" font-size="14">Wall time relative to %s: below 1, the peer is faster</text>'
+           % (left, xml_escape(ref)),
+           '<text x="%d" y="38" font-size="11" fill="#555">median per row, log scale</text>' % left]
     for t in (0.25, 0.5, 1, 2, 4):
         x = x_of(t)
         out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="%s"/>' % (
-            x, top - 8, x, height - 40, "#000" if t == 1 else "#ccc", "1.5" if t == 1 else "1"))
-        out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x, height - 26, "%g" % t))
-    for gi, it in enumerate(items):
+            x, top - 8, x, height - 36, "#000" if t == 1 else "#ccc", "1.5" if t == 1 else "1"))
+        out.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>' % (x, height - 22, "%g" % t))
+    for gi, (name, ratios, fails) in enumerate(rows):
         y0 = top + gi * group_h
-        out.append('<text x="%d" y="%.1f" text-anchor="end">%s</text>' % (
-            left - 6, y0 + bar * len(names) / 2 + 4, xml_escape(it.name)))
-        rt = table[(it.name, ref)]["time"]
+        weight = ' font-weight="bold"' if name == "geometric mean" else ""
+        out.append('<text x="%d" y="%.1f" text-anchor="end"%s>%s</text>' % (
+            left - 6, y0 + bar * len(names) / 2 + 4, weight, xml_escape(name)))
         for ai, a in enumerate(names):
-            c = table[(it.name, a)]
             y = y0 + ai * bar
-            if c["fail"] or c["time"] is None or not rt:
+            r = ratios[a]
+            if fails[a] or r is None:
                 out.append('<text x="%d" y="%d" font-size="8" fill="#c00">%s: %s</text>' % (
-                    left + 4, y + bar - 1, a, xml_escape(c["fail"] or "n/a")))
+                    left + 4, y + bar - 1, a, xml_escape(fails[a] or "n/a")))
                 continue
-            r = c["time"] / rt
             x1, x0 = x_of(r), x_of(1.0)
-            out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s %s: %.2f</title></rect>'
+            out.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"><title>%s, %s: %.2f</title></rect>'
                        % (min(x0, x1), y, max(abs(x1 - x0), 1.0), bar - 1, colors.get(a, "#999"),
-                          xml_escape(it.name), a, r))
+                          xml_escape(name), a, r))
+            if r < 0.25 or r > 4:
+                out.append('<text x="%.1f" y="%d" font-size="8" text-anchor="%s">%.2f</text>' % (
+                    x1 + (3 if r > 1 else -3), y + bar - 1, "start" if r > 1 else "end", r))
     for ai, a in enumerate(names):
         y = top + ai * 16
-        out.append('<rect x="%d" y="%d" width="12" height="10" fill="%s"/>' % (left + width + 20, y, colors.get(a, "#999")))
+        out.append('<rect x="%d" y="%d" width="12" height="10" fill="%s"/>' % (left + width + 20, y,
+                                                                              colors.get(a, "#999")))
         out.append('<text x="%d" y="%d">%s</text>' % (left + width + 38, y + 9, a))
     out.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+DOC_BEGIN = "<!-- bench results: begin (written by bench/run.py --doc) -->"
+DOC_END = "<!-- bench results: end -->"
+
+
+def write_doc(path, body):
+    """Replace the part of the document between the markers with body, keeping
+    the hand-written text around it (a new document gets only a heading)."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = "# Benchmarks\n\n%s\n%s\n" % (DOC_BEGIN, DOC_END)
+    if DOC_BEGIN not in text or DOC_END not in text:
+        text = text.rstrip("\n") + "\n\n%s\n%s\n" % (DOC_BEGIN, DOC_END)
+    head, rest = text.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    with open(path, "w") as f:
+        f.write(head + DOC_BEGIN + "\n\n" + body.rstrip("\n") + "\n\n" + DOC_END + tail)
 
 
 # ---------------------------------------------------------------------------
@@ -789,6 +836,8 @@ def main():
     ap.add_argument("--doc", help="also write the report, with the command, to this markdown file")
     ap.add_argument("--command", help="the command line to record in the report")
     args = ap.parse_args()
+    args.bin_dir = os.path.abspath(args.bin_dir)
+    args.out_dir = os.path.abspath(args.out_dir)
     if args.reps is None:
         args.reps = 1 if args.quick else 5
     if args.reps < 1:
@@ -839,23 +888,19 @@ def main():
     table = summarize(records, items, allocs)
     elapsed = time.time() - start
     machine = machine_info(allocs, args)
-    report, ref, _ = build_report(args, items, allocs, table, fast, notes, machine, elapsed)
+    report, ref, geo_t = build_report(args, items, allocs, table, fast, notes, machine, elapsed)
 
     command = args.command or "python3 bench/run.py " + " ".join(sys.argv[1:])
     with open(os.path.join(args.out_dir, "results.md"), "w") as f:
         f.write("Command: `%s`\n\n" % command)
         f.write(report)
     write_csv(os.path.join(args.out_dir, "results.csv"), items, allocs, table, ref, fast)
-    write_svg(os.path.join(args.out_dir, "time_ratio.svg"), items, allocs, table, ref)
+    write_svg(os.path.join(args.out_dir, "time_ratio.svg"), items, allocs, table, ref, geo_t)
     with open(os.path.join(args.out_dir, "raw.json"), "w") as f:
         json.dump({"records": records, "fastpath": {"%s/%d" % k: v for k, v in fast.items()},
                    "notes": notes}, f, indent=1)
     if args.doc:
-        with open(args.doc, "w") as f:
-            f.write("# Benchmarks\n\n")
-            f.write("Latest results of the allocator benchmark (see bench/README.md for what each row does).\n\n")
-            f.write("Command: `%s`\n\n" % command)
-            f.write(report)
+        write_doc(args.doc, "Command: `%s`\n\n" % command + report)
     shutil.rmtree(work_dir, ignore_errors=True)
     print()
     print(report)

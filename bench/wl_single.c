@@ -62,7 +62,7 @@ uint64_t wl_fixed(double scale)
     static const size_t sizes[] = { 16, 32, 64, 128, 256 };
     enum { BATCH = 512 };
     void *batch[BATCH];
-    size_t rounds = bench_scaled(4000, scale, 20);
+    size_t rounds = bench_scaled(6000, scale, 20);
     uint64_t sum = 0, tag = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         size_t n = sizes[k];
@@ -102,7 +102,7 @@ static size_t pareto_size(bench_rng_t *r)
 uint64_t wl_pareto(double scale)
 {
     size_t live = bench_scaled(20000, scale, 500);
-    size_t steps = bench_scaled(6000000, scale, 10000);
+    size_t steps = bench_scaled(8000000, scale, 10000);
     bench_rng_t r = bench_rng_seed(3);
     slot_t *s = slots_new(live);
     uint64_t sum = 0, tag = 0;
