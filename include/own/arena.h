@@ -15,8 +15,10 @@
  *  - chunked: grows in chunks taken from another own_allocator_t (own's heap,
  *    the fixed heap, a pool, ...). Each new chunk is twice the previous, up to
  *    a limit; a request that does not fit a chunk of the current size gets a
- *    chunk of its own. Reset and restore keep the chunks and reuse them;
- *    own_arena_trim and own_arena_destroy give them back.
+ *    chunk of its own (its size rounded up to a multiple of the largest power
+ *    of two not above max(limit, size / 8), so the chunk is reusable). Reset
+ *    and restore keep the chunks and reuse them; own_arena_trim and
+ *    own_arena_destroy give them back.
  *
  *   static unsigned char ram[8192];
  *   own_arena_t a;

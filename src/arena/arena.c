@@ -7,20 +7,27 @@
  *
  *     first -> ... -> chunk (current) -> spare -> spare -> NULL
  *
- * When a request does not fit the current chunk, the next one in the list is
- * taken if the request fits it from its start; otherwise a new chunk is
+ * When a request does not fit the current chunk, it looks at the next few
+ * spares (SPARE_LOOKAHEAD); the first that fits from its start moves up to
+ * follow the current chunk and becomes current. Otherwise a new chunk is
  * allocated from the parent and linked in right after the current one (the
- * spare behind it stays for later). So a request looks at no more than two
- * chunks, and the list order is always the order of allocation: every block
- * in a chunk before the current one is older than every block in the current
- * one. That is what makes marks work across chunks: a mark is (chunk, ptr,
- * used), and restoring it just makes that chunk current again at that ptr.
- * Chunks after it stay linked and are reused as spares.
+ * spares behind it stay for later). So a request looks at a constant number
+ * of chunks, and the list order is always the order of allocation: every
+ * block in a chunk before the current one is older than every block in the
+ * current one. That is what makes marks work across chunks: a mark is
+ * (chunk, ptr, used), and restoring it just makes that chunk current again at
+ * that ptr. Chunks after it hold no live block: they stay linked as spares,
+ * and their order is free to change.
  *
  * An ordinary chunk has `next_chunk` bytes, and next_chunk doubles after each
  * one up to max_chunk. A request that would not fit an ordinary chunk (with
- * worst-case padding) gets a chunk of exactly its size, and leaves next_chunk
- * alone.
+ * worst-case padding) gets a chunk of its own and leaves next_chunk alone;
+ * its size is rounded up to a multiple of a power of two near max_chunk (or
+ * near 1/8 of itself when that is larger), so that after a reset it can serve
+ * another large request of a different size. Without the lookahead and the rounding, a loop of
+ * resets with varying large requests kept adding chunks beside spares that
+ * were just too small (held memory grew to ten times the peak in use; with
+ * them it stays near twice: see test_chunk_reuse_bounded).
  *
  * Invariants: begin <= ptr <= end within the current region; last, when not
  * NULL, is the most recent block and lies in [last_from, ptr) of the current
@@ -45,6 +52,9 @@
  * can be asked for (a pool of pointer-aligned blocks can be a parent); larger
  * alignments are met by padding inside the chunk. */
 #define CHUNK_ALIGN _Alignof(own_arena_chunk_t)
+
+/* How many spare chunks a request looks at before it asks the parent. */
+#define SPARE_LOOKAHEAD 4
 
 static unsigned char *chunk_data(own_arena_chunk_t *c) { return (unsigned char *)(c + 1); }
 static unsigned char *chunk_end(own_arena_chunk_t *c) { return (unsigned char *)c + c->size; }
@@ -98,9 +108,18 @@ static bool fits_from_start(own_arena_chunk_t *c, size_t size, size_t align) {
 static void *alloc_slow(own_arena_t *a, size_t size, size_t align) {
   if (!a->chunked) return NULL;
   own_arena_chunk_t *spare = a->chunk ? a->chunk->next : NULL;
-  if (spare && fits_from_start(spare, size, align)) {
-    a->chunk = spare;
-    enter_region(a, chunk_data(spare), chunk_end(spare));
+  /* Look a few spares ahead; one that fits moves up to follow the current
+   * chunk (spares hold no live block, so their order is free to change). */
+  own_arena_chunk_t *prev = NULL, *s = spare;
+  for (int i = 0; s && i < SPARE_LOOKAHEAD; i++, prev = s, s = s->next) {
+    if (!fits_from_start(s, size, align)) continue;
+    if (prev) {
+      prev->next = s->next;
+      s->next = spare;
+      a->chunk->next = s;
+    }
+    a->chunk = s;
+    enter_region(a, chunk_data(s), chunk_end(s));
     return bump(a, size, align);
   }
   size_t need;
@@ -108,8 +127,20 @@ static void *alloc_slow(own_arena_t *a, size_t size, size_t align) {
       __builtin_add_overflow(need, OWN_ARENA_CHUNK_HEADER, &need))
     return NULL;
   bool ordinary = need <= a->next_chunk;
+  size_t csize = a->next_chunk;
+  if (!ordinary) {
+    /* Its own chunk, rounded up so that after a reset it can serve other
+     * large requests rather than sit beside a new one: to a multiple of the
+     * largest power of two not above max(max_chunk, need / 8). A power of two
+     * keeps this to a mask (no division: Cortex-M0 has none), and the loop
+     * runs at most once per bit of size_t. */
+    size_t x = need / 8 > a->max_chunk ? need / 8 : a->max_chunk, unit = 1;
+    while (unit <= x / 2) unit <<= 1;
+    if (__builtin_add_overflow(need, unit - 1, &csize)) csize = need;
+    else csize &= ~(unit - 1);
+  }
   own_layout_t l;
-  if (!own_layout_from_size_align(ordinary ? a->next_chunk : need, CHUNK_ALIGN, &l)) return NULL;
+  if (!own_layout_from_size_align(csize, CHUNK_ALIGN, &l)) return NULL;
   own_arena_chunk_t *c = a->parent.alloc(a->parent.ctx, l);
   if (!c) return NULL;
   c->size = l.size;
