@@ -45,8 +45,6 @@
 #ifndef OWN_SCOPE_H
 #define OWN_SCOPE_H
 
-#include <string.h>
-
 #include "arc.h"
 #include "box.h"
 #include "cell.h"
@@ -64,22 +62,22 @@
 #define OWN_SCOPE_CAT_(a, b) OWN_SCOPE_CAT2_(a, b)
 
 /* OWN_SCOPE_KIND(kind, T, release): defines kind_scope_drop(T *slot), which
- * calls release(*slot) when *slot is not NULL and then clears it, and
- * kind_scope_guard (used by OWN_DROP_AT_SCOPE_END). T is a pointer type. */
-#define OWN_SCOPE_KIND(kind, T, release)                                       \
+ * clears *slot and calls release on its old value when that is not NULL, and
+ * kind_scope_guard (used by OWN_DROP_AT_SCOPE_END). T is a pointer type; the
+ * own_box/own_rc/own_arc kinds read a `U *` variable as `void *` (GCC and
+ * clang let every object pointer type alias void *). Plain typed accesses,
+ * not memcpy: gcc's analyzer follows them and sees the drop. */
+#define OWN_SCOPE_KIND(kind, T, release)                                      \
   static inline void kind##_scope_drop(void *slot_) {                          \
-    T v_;                                                                      \
-    memcpy(&v_, slot_, sizeof v_);                                             \
-    if (v_) {                                                                  \
-      T null_ = 0;                                                             \
-      memcpy(slot_, &null_, sizeof null_);                                     \
+    T *s_ = (T *)slot_;                                                        \
+    if (*s_) {                                                                 \
+      T v_ = *s_;                                                              \
+      *s_ = 0;                                                                 \
       (void)release(v_);                                                       \
     }                                                                          \
   }                                                                            \
   static inline void kind##_scope_guard(void *guard_) {                        \
-    void *slot_;                                                               \
-    memcpy(&slot_, guard_, sizeof slot_);                                      \
-    kind##_scope_drop(slot_);                                                  \
+    kind##_scope_drop(*(void **)guard_);                                       \
   }                                                                            \
   typedef int kind##_scope_kind_defined_
 
