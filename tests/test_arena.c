@@ -179,6 +179,11 @@ static void test_pop_and_resize(void) {
   OWN_CHECK_EQ(own_arena_stats(&a).used, 10);
   OWN_CHECK(own_arena_alloc(&a, 10, 16) == y); /* reused */
   own_arena_free(&a, NULL);
+  unsigned char local[16];
+  own_arena_free(&a, local);                  /* foreign: nothing */
+  own_arena_free(&a, buffer + 4000);          /* inside the buffer, not a block: nothing */
+  OWN_CHECK_EQ(own_arena_stats(&a).used, used);
+  OWN_CHECK(own_arena_alloc(&a, 1, 1) == y + 10); /* the arena carries on where it was */
 
   /* The most recent block grows and shrinks in place. */
   own_arena_reset(&a);

@@ -353,7 +353,9 @@ own_arena_stats_t own_arena_stats(const own_arena_t *arena) {
 
 /* ---- own_allocator_t ------------------------------------------------------ */
 
-static void *iface_alloc(void *ctx, own_layout_t l) { return own_arena_alloc(ctx, l.size, l.align); }
+static void *iface_alloc(void *ctx, own_layout_t l) {
+  return own_arena_alloc(ctx, l.size, l.align);
+}
 
 static void *iface_resize(void *ctx, void *p, own_layout_t old, size_t new_size) {
   return own_arena_resize(ctx, p, old.size, new_size, old.align);
