@@ -8,13 +8,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "own/str.h"
 #include "testing.h"
 
 /* ---- Without the general heap, libc-backed stand-ins let libown.a link. --- */
-#ifndef OWN_TEST_HAVE_HEAP
 #include "own/heap.h"
+#ifndef OWN_TEST_HAVE_HEAP
 void *own_alloc(own_layout_t l) {
   void *p = NULL;
   return posix_memalign(&p, l.align < sizeof(void *) ? sizeof(void *) : l.align, l.size ? l.size : 1)
@@ -270,6 +271,14 @@ static void test_appendf(void) {
   own_str_appendf(&big, "%s", want);
   OWN_CHECK(is(&big, want));
   own_str_drop(&big);
+  /* a vsnprintf failure (a wide character the C locale cannot encode): unchanged */
+  own_str_reserve(&s, 10);
+  OWN_CHECK_EQ(own_str_try_appendf(&s, "abc%ls", L"\xe9"), OWN_ERR_USAGE);
+  CHECK_REPORTED(OWN_ERR_USAGE);
+  OWN_CHECK(is(&s, "42-abc-z| 3.14|"));
+  own_str_appendf(&s, "abc%ls", L"\xe9");
+  CHECK_REPORTED(OWN_ERR_USAGE);
+  OWN_CHECK(is(&s, "42-abc-z| 3.14|"));
   /* NULL format: misuse */
   OWN_CHECK_EQ(own_str_try_appendf(&s, NULL), OWN_ERR_USAGE);
   CHECK_REPORTED(OWN_ERR_USAGE);
@@ -345,7 +354,7 @@ static void test_allocation_counts(void) {
   own_str_drop(&s);
 
   counter_reset();
-  own_str_init_capacity(&s, &counting, 64);
+  own_str_with_capacity(&s, &counting, 64);
   OWN_CHECK_EQ(own_str_capacity(&s), 64);
   OWN_CHECK(is(&s, ""));
   for (int i = 0; i < 8; i++) own_str_append_cstr(&s, "12345678");
@@ -383,7 +392,7 @@ static void test_overflow(void) {
   OWN_CHECK(memcmp(&before, &s, sizeof s) == 0);
   OWN_CHECK(is(&s, "abc"));
   own_str_t t;
-  OWN_CHECK_EQ(own_str_try_init_capacity(&t, &counting, SIZE_MAX), OWN_ERR_OVERFLOW);
+  OWN_CHECK_EQ(own_str_try_with_capacity(&t, &counting, SIZE_MAX), OWN_ERR_OVERFLOW);
   OWN_CHECK(is(&t, ""));
   CHECK_QUIET();
   own_str_drop(&t);
@@ -529,6 +538,10 @@ static void test_cleanup_attribute(void) {
 }
 
 static void test_default_allocator(void) {
+#ifdef OWN_TEST_HAVE_HEAP
+  own_stats_t before, after;
+  own_stats(&before);
+#endif
   own_str_t s = OWN_STR_INIT;
   for (int i = 0; i < 1000; i++) own_str_appendf(&s, "%d,", i);
   OWN_CHECK(strncmp(own_str_cstr(&s), "0,1,2,3,", 8) == 0);
@@ -541,6 +554,10 @@ static void test_default_allocator(void) {
   own_str_drop(&t);
   own_str_drop(&s);
   CHECK_QUIET();
+#ifdef OWN_TEST_HAVE_HEAP
+  own_stats(&after); /* every block the strings took from own's heap went back */
+  OWN_CHECK_EQ(after.allocated_blocks, before.allocated_blocks);
+#endif
 }
 
 /* ---- Randomized: the string against a plain byte array -------------------- */

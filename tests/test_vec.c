@@ -82,8 +82,8 @@ int main(void) {
 /* ---- Without the general heap, own_allocator_default's heap functions are
  * provided here over libc, so that libown.a links (tests built with the
  * "alloc" layer use the real heap and test the default path too). ---- */
-#ifndef OWN_TEST_HAVE_HEAP
 #include "own/heap.h"
+#ifndef OWN_TEST_HAVE_HEAP
 void *own_alloc(own_layout_t l) {
   void *p = NULL;
   return posix_memalign(&p, l.align < sizeof(void *) ? sizeof(void *) : l.align, l.size ? l.size : 1)
@@ -377,13 +377,13 @@ static void test_reserve_exact_and_shrink(void) {
   own_vec_drop(&v);
   CHECK_QUIET();
 
-  /* init_capacity */
+  /* with_capacity */
   counter_reset();
-  own_vec_init_capacity(&v, &counting, 33);
+  own_vec_with_capacity(&v, &counting, 33);
   OWN_CHECK_EQ(own_vec_capacity(&v), 33);
   OWN_CHECK_EQ(own_vec_len(&v), 0);
   own_vec_drop(&v);
-  OWN_CHECK_EQ(own_vec_try_init_capacity(&v, &counting, 0), OWN_ERR_NONE);
+  OWN_CHECK_EQ(own_vec_try_with_capacity(&v, &counting, 0), OWN_ERR_NONE);
   OWN_CHECK_EQ(own_vec_capacity(&v), 0);
   OWN_CHECK_EQ(counter.requests, 1);
   own_vec_drop(&v);
@@ -635,7 +635,7 @@ static void test_bad_input(void) {
   CHECK_REPORTED(OWN_ERR_USAGE);
   own_vec_init(nv, NULL);
   CHECK_REPORTED(OWN_ERR_USAGE);
-  own_vec_init_capacity(nv, NULL, 4);
+  own_vec_with_capacity(nv, NULL, 4);
   CHECK_REPORTED(OWN_ERR_USAGE);
   own_vec_drop(nv); /* like free(NULL): no-op, not reported */
   own_vec_cleanup(NULL);
@@ -702,9 +702,9 @@ static void test_try_failure_leaves_vec_intact(void) {
   OWN_CHECK_EQ(v.data[4], 4);
   own_vec_drop(&v);
 
-  /* try_init_capacity failing leaves an empty, valid vec */
+  /* try_with_capacity failing leaves an empty, valid vec */
   counter.fail_at = counter.requests + 1;
-  OWN_CHECK_EQ(own_vec_try_init_capacity(&v, &counting, 10), OWN_ERR_OUT_OF_MEMORY);
+  OWN_CHECK_EQ(own_vec_try_with_capacity(&v, &counting, 10), OWN_ERR_OUT_OF_MEMORY);
   OWN_CHECK_EQ(own_vec_capacity(&v), 0);
   OWN_CHECK_EQ(own_vec_len(&v), 0);
   counter.fail_at = 0;
@@ -800,6 +800,10 @@ static void test_cleanup_attribute(void) {
 /* ---- The default allocator (own's heap) ----------------------------------- */
 
 static void test_default_allocator(void) {
+#ifdef OWN_TEST_HAVE_HEAP
+  own_stats_t before, after;
+  own_stats(&before);
+#endif
   doubles_t v = OWN_VEC_INIT;
   OWN_CHECK(v.raw.alloc == NULL);
   for (int i = 0; i < 10000; i++) own_vec_push(&v, i * 0.5);
@@ -817,6 +821,10 @@ static void test_default_allocator(void) {
   OWN_CHECK_EQ(pages.data[4].page[0], 1);
   own_vec_drop(&pages);
   CHECK_QUIET();
+#ifdef OWN_TEST_HAVE_HEAP
+  own_stats(&after); /* every block the vecs took from own's heap went back */
+  OWN_CHECK_EQ(after.allocated_blocks, before.allocated_blocks);
+#endif
 }
 
 /* ---- Randomized: the vec against a plain array ----------------------------- */

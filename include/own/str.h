@@ -78,9 +78,9 @@ OWN_API void own_str_init(own_str_t *s, const own_allocator_t *a);
 
 /* An empty string with room for exactly n bytes of content (n == 0: no
  * allocation). */
-OWN_API own_error_t own_str_try_init_capacity(own_str_t *s, const own_allocator_t *a,
+OWN_API own_error_t own_str_try_with_capacity(own_str_t *s, const own_allocator_t *a,
                                               size_t n) OWN_NODISCARD;
-OWN_API void own_str_init_capacity(own_str_t *s, const own_allocator_t *a, size_t n);
+OWN_API void own_str_with_capacity(own_str_t *s, const own_allocator_t *a, size_t n);
 
 /* A string holding a copy of the n bytes at `bytes` / of C string `cstr`. */
 OWN_API own_error_t own_str_try_from(own_str_t *s, const own_allocator_t *a, const void *bytes,

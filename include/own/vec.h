@@ -103,9 +103,9 @@ OWN_API void own_vec_raw_init(own_vec_raw_t *v, const own_allocator_t *a);
 
 /* Makes *v an empty vec on `a` with room for exactly n elements (n == 0: no
  * allocation). On failure *v is still an empty, valid vec. */
-OWN_API own_error_t own_vec_raw_try_init_capacity(own_vec_raw_t *v, const own_allocator_t *a,
+OWN_API own_error_t own_vec_raw_try_with_capacity(own_vec_raw_t *v, const own_allocator_t *a,
                                                   own_layout_t elem, size_t n) OWN_NODISCARD;
-OWN_API void own_vec_raw_init_capacity(own_vec_raw_t *v, const own_allocator_t *a,
+OWN_API void own_vec_raw_with_capacity(own_vec_raw_t *v, const own_allocator_t *a,
                                        own_layout_t elem, size_t n);
 
 /* Ensures cap >= len + additional, growing by the policy above (at least
@@ -233,9 +233,9 @@ OWN_API void own_vec_cleanup(void *vec);
 #define own_vec_init(v, a) own_vec_raw_init(OWN_VEC_RAW_(v), (a))
 
 /* Makes *v empty on allocator a with room for exactly n elements. */
-#define own_vec_init_capacity(v, a, n) own_vec_raw_init_capacity(OWN_VEC_RAW_(v), (a), OWN_VEC_ELEM_(v), (n))
-#define own_vec_try_init_capacity(v, a, n)                                                      \
-  own_vec_raw_try_init_capacity(OWN_VEC_RAW_(v), (a), OWN_VEC_ELEM_(v), (n))
+#define own_vec_with_capacity(v, a, n) own_vec_raw_with_capacity(OWN_VEC_RAW_(v), (a), OWN_VEC_ELEM_(v), (n))
+#define own_vec_try_with_capacity(v, a, n)                                                      \
+  own_vec_raw_try_with_capacity(OWN_VEC_RAW_(v), (a), OWN_VEC_ELEM_(v), (n))
 
 /* Room for `additional` more elements: amortized / exact (see above). */
 #define own_vec_reserve(v, additional) own_vec_raw_reserve(OWN_VEC_RAW_(v), OWN_VEC_ELEM_(v), (additional))
@@ -260,7 +260,7 @@ OWN_API void own_vec_cleanup(void *vec);
     OWN_VEC_T_(v) own_x_ = (x);                                                                  \
     _Static_assert(OWN_VEC_VALUE_OK_(own_x_, x), "own_vec: value of the wrong kind for element type"); \
     if (OWN_LIKELY(own_r_ && own_r_->len < own_r_->cap))                                         \
-      memcpy((char *)own_r_->data + own_r_->len++ * sizeof own_x_, &own_x_, sizeof own_x_);      \
+      ((__typeof__((v)->data))own_r_->data)[own_r_->len++] = own_x_;                             \
     else                                                                                         \
       own_vec_raw_push(own_r_, OWN_VEC_ELEM_(v), &own_x_);                                       \
     (void)0;                                                                                     \

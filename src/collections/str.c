@@ -102,14 +102,14 @@ static own_error_t try_init_bytes(own_str_t *s, const own_allocator_t *a, const 
   return OWN_ERR_NONE;
 }
 
-own_error_t own_str_try_init_capacity(own_str_t *s, const own_allocator_t *a, size_t n) {
+own_error_t own_str_try_with_capacity(own_str_t *s, const own_allocator_t *a, size_t n) {
   size_t b;
-  return try_init_bytes(s, a, NULL, n, false, "own_str_init_capacity", &b);
+  return try_init_bytes(s, a, NULL, n, false, "own_str_with_capacity", &b);
 }
-void own_str_init_capacity(own_str_t *s, const own_allocator_t *a, size_t n) {
+void own_str_with_capacity(own_str_t *s, const own_allocator_t *a, size_t n) {
   size_t b;
-  own_error_t e = try_init_bytes(s, a, NULL, n, false, "own_str_init_capacity", &b);
-  if (e) fail(e, s, "own_str_init_capacity", b);
+  own_error_t e = try_init_bytes(s, a, NULL, n, false, "own_str_with_capacity", &b);
+  if (e) fail(e, s, "own_str_with_capacity", b);
 }
 
 own_error_t own_str_try_from(own_str_t *s, const own_allocator_t *a, const void *bytes, size_t n) {
@@ -314,14 +314,13 @@ static own_error_t try_vappendf(own_str_t *s, const char *fmt, va_list ap, size_
   } else if ((size_t)n <= room) {
     s->len += (size_t)n;
   } else {
-    if (s->cap) s->data[s->len] = '\0'; /* undo the truncated first pass */
     e = reserve(s, (size_t)n, false, bytes);
     if (!e) {
       vsnprintf(s->data + s->len, (size_t)n + 1, fmt, again);
       s->len += (size_t)n;
     }
   }
-  if (e && s->cap) s->data[s->len] = '\0';
+  if (e && s->cap) s->data[s->len] = '\0'; /* undo a truncated or failed first pass */
   va_end(again);
   return e;
 }

@@ -115,31 +115,31 @@ void own_vec_raw_init(own_vec_raw_t *v, const own_allocator_t *a) {
   *v = (own_vec_raw_t){NULL, 0, 0, 0, 0, a};
 }
 
-static own_error_t try_init_capacity(own_vec_raw_t *v, const own_allocator_t *a, own_layout_t elem,
+static own_error_t try_with_capacity(own_vec_raw_t *v, const own_allocator_t *a, own_layout_t elem,
                                      size_t n, size_t *bytes) {
   *bytes = 0;
   if (!v) {
-    own_report(OWN_ERR_USAGE, NULL, "own_vec_init_capacity: NULL vec");
+    own_report(OWN_ERR_USAGE, NULL, "own_vec_with_capacity: NULL vec");
     return OWN_ERR_USAGE;
   }
   *v = (own_vec_raw_t){NULL, 0, 0, 0, 0, a};
   size_t stride;
-  own_error_t e = check(v, elem, "own_vec_init_capacity", &stride);
+  own_error_t e = check(v, elem, "own_vec_with_capacity", &stride);
   if (e) return e;
   return reserve(v, elem, stride, n, true, bytes);
 }
 
-own_error_t own_vec_raw_try_init_capacity(own_vec_raw_t *v, const own_allocator_t *a,
+own_error_t own_vec_raw_try_with_capacity(own_vec_raw_t *v, const own_allocator_t *a,
                                           own_layout_t elem, size_t n) {
   size_t bytes;
-  return try_init_capacity(v, a, elem, n, &bytes);
+  return try_with_capacity(v, a, elem, n, &bytes);
 }
 
-void own_vec_raw_init_capacity(own_vec_raw_t *v, const own_allocator_t *a, own_layout_t elem,
+void own_vec_raw_with_capacity(own_vec_raw_t *v, const own_allocator_t *a, own_layout_t elem,
                                size_t n) {
   size_t bytes;
-  own_error_t e = try_init_capacity(v, a, elem, n, &bytes);
-  if (e) fail(e, v, "own_vec_init_capacity", bytes);
+  own_error_t e = try_with_capacity(v, a, elem, n, &bytes);
+  if (e) fail(e, v, "own_vec_with_capacity", bytes);
 }
 
 static own_error_t try_reserve(own_vec_raw_t *v, own_layout_t elem, size_t additional, bool exact,
