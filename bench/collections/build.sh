@@ -3,12 +3,12 @@
 # own's os, core, alloc and collections sources compiled into one program
 # (malloc stays glibc's: no OWN_OVERRIDE), at -O2.
 #
-#   bench/collections/build.sh            # build into bench/collections/out and run
+#   bench/collections/build.sh            # build into $OUT (default /tmp/own-bench-collections), run
 #   CC=clang bench/collections/build.sh   # another compiler
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-out=${OUT:-$here/out}
+out=${OUT:-${TMPDIR:-/tmp}/own-bench-collections}
 mkdir -p "$out"
 ${CC:-cc} -std=c11 -O2 -DNDEBUG -D_GNU_SOURCE -DOWN_BUILD \
   -I"$root/include" -I"$root/src" \

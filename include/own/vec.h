@@ -187,8 +187,8 @@ OWN_API void own_vec_cleanup(void *vec);
  * A typed vec is a union of the raw vec and a `T *data` that aliases
  * raw.data, so v.data[i] is a typed, unchecked element access (valid for
  * i < own_vec_len(&v)); raw.len and raw.cap are the length and capacity.
- * T is any complete object type with sizeof(T) > 0 except an array type
- * (wrap arrays in a struct).
+ * T is any complete object type with sizeof(T) > 0, neither an array type
+ * (wrap arrays in a struct) nor const-qualified (elements are assigned).
  *
  * The macros take a pointer to a typed vec `v`; a null pointer of vec type is
  * reported as misuse. Type checks, at compile time:
