@@ -124,11 +124,36 @@ def find_peer(name, ldpaths):
     return None
 
 
+def install_peers(names):
+    """apt-get install the -dev packages of the missing peers (root only).
+    Returns a message for the report, or None."""
+    pkgs = [PEER_PACKAGES[n] for n in names]
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return "not installed: %s (installing needs root and apt-get)" % " ".join(pkgs)
+    log("bench: installing %s" % " ".join(pkgs))
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    cmd = ["apt-get", "install", "-y"] + pkgs
+    try:
+        if subprocess.run(cmd, capture_output=True, env=env, timeout=900).returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True, env=env, timeout=900)
+            if subprocess.run(cmd, capture_output=True, env=env, timeout=900).returncode != 0:
+                return "apt-get install %s failed" % " ".join(pkgs)
+    except (OSError, subprocess.SubprocessError) as e:
+        return "apt-get install %s failed: %s" % (" ".join(pkgs), e)
+    return None
+
+
 def discover_allocators(args):
     """Returns ([(name, preload path or None)], [messages about skipped ones])."""
     wanted = [a for a in (args.allocators.split(",") if args.allocators else ORDER) if a]
     found, notes = [], []
     ldpaths = ldconfig_paths()
+    missing = [n for n in wanted if n in PEER_SONAMES and find_peer(n, ldpaths) is None]
+    if missing and not args.no_install:
+        msg = install_peers(missing)
+        if msg:
+            notes.append(msg)
+        ldpaths = ldconfig_paths()
     for name in wanted:
         if name == "own":
             lib = args.libown
@@ -833,6 +858,8 @@ def main():
     ap.add_argument("--timeout", type=int, help="seconds per run (default 120, quick 30)")
     ap.add_argument("--no-programs", action="store_true", help="skip python, sqlite and gcc")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the fast-path instruction counts")
+    ap.add_argument("--no-install", action="store_true",
+                    help="do not apt-get install missing peers (they are skipped with a message)")
     ap.add_argument("--doc", help="also write the report, with the command, to this markdown file")
     ap.add_argument("--command", help="the command line to record in the report")
     args = ap.parse_args()

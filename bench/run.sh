@@ -4,10 +4,10 @@
 #   bench/run.sh [--quick] [--reps N] [--only ROWS] [--allocators LIST] [...]
 #
 # Builds libown.so and the workload programs (Release) in $OWN_BENCH_BUILD
-# (default: build-bench beside bench/), installs the peer allocators from
-# Debian when they are missing and this runs as root, then runs bench/run.py
-# with the options given here (see `python3 bench/run.py --help`). Results:
-# $OWN_BENCH_BUILD/bench-results/{results.md,results.csv,time_ratio.svg}.
+# (default: build-bench beside bench/), then runs bench/run.py with the
+# options given here (see `python3 bench/run.py --help`); run.py installs the
+# peer allocators from Debian when they are missing and it runs as root.
+# Results: $OWN_BENCH_BUILD/bench-results/{results.md,results.csv,time_ratio.svg}.
 #
 # Only the layers the general heap needs are built (OWN_BENCH_LAYERS, default
 # "os;core;alloc"), so work in progress elsewhere in the tree cannot break the
@@ -17,27 +17,6 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${OWN_BENCH_BUILD:-$root/build-bench}
 layers=${OWN_BENCH_LAYERS:-os;core;alloc}
-
-have_lib() {
-    ldconfig -p 2>/dev/null | grep -q "$1" || /sbin/ldconfig -p 2>/dev/null | grep -q "$1"
-}
-
-missing=""
-have_lib libmimalloc.so || missing="$missing libmimalloc-dev"
-have_lib libjemalloc.so || missing="$missing libjemalloc-dev"
-have_lib libtcmalloc_minimal.so || missing="$missing libgoogle-perftools-dev"
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "bench: installing$missing"
-        # shellcheck disable=SC2086
-        DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null 2>&1 ||
-            { apt-get update >/dev/null 2>&1 &&
-              DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null 2>&1; } ||
-            echo "bench: could not install$missing; those allocators are skipped"
-    else
-        echo "bench: not installed:$missing (needs root and apt-get); those allocators are skipped"
-    fi
-fi
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release "-DOWN_LAYERS=$layers" \
       -DOWN_TESTS=OFF -DOWN_EXAMPLES=OFF >/dev/null

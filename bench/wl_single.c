@@ -248,9 +248,10 @@ uint64_t wl_large(double scale)
         slot_fill(x, size, i);
         /* Use the memory: one write per page, as a program would. */
         unsigned char *b = (unsigned char *)x->p;
-        for (size_t off = 64; off + 64 < size; off += 4096)
-            b[off] = (unsigned char)off;
-        sum += b[size / 2 + 1];
+        size_t touched = 0;
+        for (size_t off = 64; off + 64 < size; off += 4096, touched++)
+            b[off] = (unsigned char)(off >> 12);
+        sum += touched + b[64 + 4096 * (touched / 2)];
     }
     for (size_t i = 0; i < LIVE; i++)
         sum += slot_drop(&s[i]);

@@ -55,6 +55,7 @@ typedef struct larson_ctx {
 static void *larson_thread(void *arg)
 {
     larson_ctx_t *c = (larson_ctx_t *)arg;
+    uint64_t sum = 0; /* local: the contexts share cache lines */
     for (size_t round = 0; round < c->rounds; round++) {
         size_t set = ((size_t)c->id + round) % NTHREADS;
         slot_t *s = c->sets[set];
@@ -62,11 +63,12 @@ static void *larson_thread(void *arg)
         uint64_t tag = ((uint64_t)(round * NTHREADS + set + 1)) << 32;
         for (size_t i = 0; i < c->ops; i++) {
             slot_t *x = &s[bench_rng_below(&r, c->live)];
-            c->sum += slot_drop(x);
+            sum += slot_drop(x);
             slot_fill(x, 16 + bench_rng_below(&r, 497), tag + i);
         }
         pthread_barrier_wait(c->barrier);
     }
+    c->sum = sum;
     return NULL;
 }
 
@@ -260,14 +262,15 @@ static void *mstress_thread(void *arg)
     mstress_ctx_t *c = (mstress_ctx_t *)arg;
     bench_rng_t r = bench_rng_seed(c->round * NTHREADS + (size_t)c->id + 1000);
     slot_t *s = slots_new(MS_LIVE);
+    uint64_t sum = 0; /* local: the contexts share cache lines */
     uint64_t tag = ((uint64_t)(c->round * NTHREADS + (size_t)c->id + 1)) << 32;
     for (size_t i = 0; i < MS_LIVE / 2; i++)
-        c->sum += slot_drop(&c->take[i]);
+        sum += slot_drop(&c->take[i]);
     for (size_t i = 0; i < MS_LIVE; i++)
         slot_fill(&s[i], pow2_size(&r), tag++);
     for (size_t i = 0; i < c->ops; i++) {
         slot_t *x = &s[bench_rng_below(&r, MS_LIVE)];
-        c->sum += slot_drop(x);
+        sum += slot_drop(x);
         slot_fill(x, pow2_size(&r), tag++);
     }
     /* Leave every other block to the next round; free the rest. */
@@ -275,9 +278,10 @@ static void *mstress_thread(void *arg)
         if (i % 2 == 0)
             c->give[i / 2] = s[i];
         else
-            c->sum += slot_drop(&s[i]);
+            sum += slot_drop(&s[i]);
     }
     free(s);
+    c->sum = sum;
     return NULL;
 }
 
