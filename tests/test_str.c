@@ -11,6 +11,9 @@
 #include <wchar.h>
 
 #include "own/str.h"
+#if __has_include("own/scope.h")
+#include "own/scope.h"
+#endif
 #include "testing.h"
 
 /* ---- Without the general heap, libc-backed stand-ins let libown.a link. --- */
@@ -534,6 +537,17 @@ static void test_cleanup_attribute(void) {
     OWN_CHECK_EQ(counter.live, 1);
   }
   OWN_CHECK_EQ(counter.live, 0);
+#if __has_include("own/scope.h")
+  { /* the two forms of own/scope.h */
+    OWN_SCOPED(own_str) own_str_t a = OWN_STR_INIT_IN(&counting);
+    own_str_t b = OWN_STR_INIT_IN(&counting);
+    OWN_DROP_AT_SCOPE_END(own_str, b);
+    own_str_push(&a, 1);
+    own_str_push(&b, 2);
+    OWN_CHECK_EQ(counter.live, 2);
+  }
+  OWN_CHECK_EQ(counter.live, 0);
+#endif
   counter_check_clean();
 }
 

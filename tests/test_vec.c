@@ -17,6 +17,9 @@
 #include <string.h>
 
 #include "own/vec.h"
+#if __has_include("own/scope.h")
+#include "own/scope.h"
+#endif
 
 #ifdef OWN_VEC_COMPILE_CASE
 /* ---- Compile-time type checks --------------------------------------------- */
@@ -794,6 +797,17 @@ static void test_cleanup_attribute(void) {
     OWN_CHECK_EQ(counter.live, 1);
   }
   OWN_CHECK_EQ(counter.live, 0);
+#if __has_include("own/scope.h")
+  { /* the two forms of own/scope.h */
+    OWN_SCOPED(own_vec) ints_t a = OWN_VEC_INIT_IN(&counting);
+    ints_t b = OWN_VEC_INIT_IN(&counting);
+    OWN_DROP_AT_SCOPE_END(own_vec, b);
+    own_vec_push(&a, 1);
+    own_vec_push(&b, 2);
+    OWN_CHECK_EQ(counter.live, 2);
+  }
+  OWN_CHECK_EQ(counter.live, 0);
+#endif
   counter_check_clean();
 }
 

@@ -150,6 +150,12 @@ OWN_API void own_str_clear(own_str_t *s);
 OWN_API void own_str_drop(own_str_t *s);
 #define OWN_STR_AUTO __attribute__((cleanup(own_str_drop)))
 
+/* The same drop as a kind of own/scope.h, so that its two forms work on strings:
+ *   OWN_SCOPED(own_str) own_str_t s = OWN_STR_INIT;
+ *   own_str_t t = OWN_STR_INIT;  OWN_DROP_AT_SCOPE_END(own_str, t); */
+static inline void own_str_scope_drop(void *s) { own_str_drop((own_str_t *)s); }
+static inline void own_str_scope_guard(void *guard) { own_str_drop(*(own_str_t **)guard); }
+
 /* ---- Reading ---- */
 
 /* The content as a C string: never NULL ("" when empty, and for s == NULL,

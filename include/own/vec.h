@@ -178,6 +178,12 @@ OWN_API void own_vec_raw_drop(own_vec_raw_t *v);
 OWN_API void own_vec_cleanup(void *vec);
 #define OWN_VEC_AUTO __attribute__((cleanup(own_vec_cleanup)))
 
+/* The same drop as a kind of own/scope.h, so that its two forms work on vecs:
+ *   OWN_SCOPED(own_vec) OWN_VEC(int) v = OWN_VEC_INIT;
+ *   OWN_VEC(int) w = OWN_VEC_INIT;  OWN_DROP_AT_SCOPE_END(own_vec, w); */
+static inline void own_vec_scope_drop(void *vec) { own_vec_cleanup(vec); }
+static inline void own_vec_scope_guard(void *guard) { own_vec_cleanup(*(void **)guard); }
+
 /* ---- Typed API -------------------------------------------------------------
  *
  * OWN_VEC(T) is an anonymous type: each use is a distinct type. To pass a vec

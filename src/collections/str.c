@@ -330,7 +330,9 @@ own_error_t own_str_try_vappendf(own_str_t *s, const char *fmt, va_list ap) {
   return try_vappendf(s, fmt, ap, &b);
 }
 void own_str_vappendf(own_str_t *s, const char *fmt, va_list ap) {
-  PLAIN(try_vappendf(s, fmt, ap, &b_), "own_str_appendf");
+  size_t b;
+  own_error_t e = try_vappendf(s, fmt, ap, &b);
+  if (e) fail(e, s, "own_str_appendf", b);
 }
 own_error_t own_str_try_appendf(own_str_t *s, const char *fmt, ...) {
   size_t b;
@@ -343,7 +345,7 @@ own_error_t own_str_try_appendf(own_str_t *s, const char *fmt, ...) {
 void own_str_appendf(own_str_t *s, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  PLAIN(try_vappendf(s, fmt, ap, &b_), "own_str_appendf");
+  own_str_vappendf(s, fmt, ap);
   va_end(ap);
 }
 
