@@ -256,6 +256,21 @@ static void test_basic(void) {
   OWN_CHECK_EQ(v.data[0], 7);
   own_vec_drop(&v);
   own_vec_drop(&v); /* dropping an empty vec is fine */
+  /* each macro argument is evaluated exactly once */
+  ints_t vs[2] = {OWN_VEC_INIT_IN(&counting), OWN_VEC_INIT_IN(&counting)};
+  ints_t *pv = vs;
+  int k = 5;
+  own_vec_push(pv++, k++);
+  OWN_CHECK(pv == vs + 1 && k == 6);
+  OWN_CHECK_EQ(own_vec_try_push(pv--, k++), OWN_ERR_NONE);
+  OWN_CHECK(pv == vs && k == 7);
+  int *first = own_vec_get(pv++, (size_t)(k++ - 7));
+  OWN_CHECK(pv == vs + 1 && k == 8 && first == vs[0].data && *first == 5);
+  OWN_CHECK_EQ(own_vec_len(pv--), 1);
+  OWN_CHECK(pv == vs);
+  OWN_CHECK(own_vec_pop(pv++, &k) && k == 5 && pv == vs + 1);
+  own_vec_drop(&vs[0]);
+  own_vec_drop(&vs[1]);
   CHECK_QUIET();
   counter_check_clean();
 }
