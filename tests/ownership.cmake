@@ -46,3 +46,14 @@ if(OWN_GCC_PROGRAM)
                    ${OWN_GCC_PROGRAM} ${PROJECT_SOURCE_DIR}/include)
   set_tests_properties(ownership_compile_checks PROPERTIES TIMEOUT 600 LABELS ownership)
 endif()
+
+# The examples of the ownership layer run and say what they should.
+if(OWN_EXAMPLES)
+  add_test(NAME ownership_example_box_stack_and_heap COMMAND example_box_stack_and_heap)
+  set_tests_properties(ownership_example_box_stack_and_heap PROPERTIES LABELS ownership
+    PASS_REGULAR_EXPRESSION "drop: Box\\(7\\) at 0x[0-9a-f]+ freed as stack_and_heap's frame goes\n stack_only: back")
+  add_test(NAME ownership_example_raii_file COMMAND example_raii_file
+           ${CMAKE_CURRENT_BINARY_DIR}/raii_file_example.txt)
+  set_tests_properties(ownership_example_raii_file PROPERTIES LABELS ownership
+    PASS_REGULAR_EXPRESSION "closed .*raii_file_example.txt after 3 lines\nclosed .*after 3 lines\n\\(the scope drop that follows does nothing\\)\nwrote 3 lines, read 3 lines")
+endif()

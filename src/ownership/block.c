@@ -14,8 +14,18 @@
 #include "ownership/ownership.h"
 #include "own/heap.h"
 
-/* The block layout and the value's offset in it; false when too large. */
-static bool block_layout(size_t hdr_size, own_layout_t vl, own_layout_t *block, size_t *offset) {
+/* The block layout and the value's offset in it; false when too large.
+ * Values aligned to at most 8 (nearly all) take the short path: the value
+ * starts right after the header and the block is padded to 8, which is what
+ * own_layout_extend + own_layout_pad_to_align compute for them. The size
+ * bound leaves room for the header and the padding. */
+static inline bool block_layout(size_t hdr_size, own_layout_t vl, own_layout_t *block,
+                                size_t *offset) {
+  if (OWN_LIKELY(_OWN_SMALL_VALUE(vl))) {
+    *offset = hdr_size;
+    *block = _own_small_block(hdr_size, vl.size);
+    return true;
+  }
   own_layout_t hl = {hdr_size, 8};
   own_layout_t b;
   if (!own_layout_extend(hl, vl, &b, offset)) return false;
@@ -25,29 +35,30 @@ static bool block_layout(size_t hdr_size, own_layout_t vl, own_layout_t *block, 
 
 static unsigned log2_of(size_t pow2) { return (unsigned)__builtin_ctzll((unsigned long long)pow2); }
 
-void *_own_block_new(const own_allocator_t *a, size_t hdr_size, own_layout_t vl,
-                     own_drop_fn_t drop, uint32_t magic, const void *init, bool zero,
-                     _own_fail_t fail, const char *who) {
-  if (OWN_UNLIKELY(!own_is_pow2(vl.align))) {
+/* The failure paths of the constructors, out of the way of the fast path. */
+__attribute__((noinline, cold)) void *_own_block_fail(int why, own_layout_t vl, size_t bytes,
+                                                      _own_fail_t fail, const char *who) {
+  if (why == EINVAL) {
     own_report(OWN_ERR_BAD_ALIGNMENT, NULL, "%s: alignment %zu is not a power of two", who,
                vl.align);
     if (fail == _OWN_MUST) abort();
-    errno = EINVAL;
-    return NULL;
+  } else if (fail == _OWN_MUST) {
+    own_out_of_memory(bytes);
   }
+  errno = why;
+  return NULL;
+}
+
+void *_own_block_new(const own_allocator_t *a, size_t hdr_size, own_layout_t vl,
+                     own_drop_fn_t drop, uint32_t magic, const void *init, bool zero,
+                     _own_fail_t fail, const char *who) {
   own_layout_t bl;
   size_t offset;
-  if (OWN_UNLIKELY(!block_layout(hdr_size, vl, &bl, &offset))) {
-    if (fail == _OWN_MUST) own_out_of_memory(vl.size);
-    errno = ENOMEM;
-    return NULL;
-  }
+  if (OWN_UNLIKELY(!own_is_pow2(vl.align))) return _own_block_fail(EINVAL, vl, 0, fail, who);
+  if (OWN_UNLIKELY(!block_layout(hdr_size, vl, &bl, &offset)))
+    return _own_block_fail(ENOMEM, vl, vl.size, fail, who);
   char *block = a ? a->alloc(a->ctx, bl) : own_alloc(bl);
-  if (OWN_UNLIKELY(!block)) {
-    if (fail == _OWN_MUST) own_out_of_memory(bl.size);
-    errno = ENOMEM;
-    return NULL;
-  }
+  if (OWN_UNLIKELY(!block)) return _own_block_fail(ENOMEM, vl, bl.size, fail, who);
   char *value = block + offset;
   _own_meta_t *m = _own_meta(value);
   m->alloc = a;

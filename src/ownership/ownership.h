@@ -68,6 +68,23 @@ void *_own_block_new(const own_allocator_t *a, size_t hdr_size, own_layout_t vl,
                      own_drop_fn_t drop, uint32_t magic, const void *init, bool zero,
                      _own_fail_t fail, const char *who);
 
+/* The failure path of a constructor: reports (bad alignment) or calls the
+ * out-of-memory handler (fail == _OWN_MUST), else sets errno = why (EINVAL or
+ * ENOMEM) and returns NULL. `bytes` is the size that could not be allocated. */
+void *_own_block_fail(int why, own_layout_t vl, size_t bytes, _own_fail_t fail, const char *who);
+
+/* The short path shared by every kind: a value aligned to at most 8 bytes and
+ * not absurdly large starts right after the header, and the block is the
+ * header plus the value rounded up to 8 bytes. This is exactly what
+ * own_layout_extend + own_layout_pad_to_align compute for such values. */
+#define _OWN_SMALL_VALUE(vl)                                                   \
+  ((vl).align - 1 < 8 && ((vl).align & ((vl).align - 1)) == 0 &&               \
+   (vl).size <= (size_t)PTRDIFF_MAX - 4096)
+static inline own_layout_t _own_small_block(size_t hdr_size, size_t value_size) {
+  own_layout_t b = {(hdr_size + value_size + 7) & ~(size_t)7, 8};
+  return b;
+}
+
 /* Frees the block of `value` (header of hdr_size bytes), marking it dead first.
  * Does not run the drop function. */
 void _own_block_free(void *value, size_t hdr_size);
