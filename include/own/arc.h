@@ -77,11 +77,10 @@ OWN_API void *own_arc_try_new(const own_allocator_t *a, own_layout_t layout, own
 OWN_API void *own_arc_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                            const void *value)
     OWN_DEALLOC_BY(own_arc_drop, 1) OWN_DEALLOC_BY(own_arc_into_inner, 1) OWN_RETURNS_NONNULL
-        OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+        OWN_NODISCARD;
 OWN_API void *own_arc_try_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                                const void *value)
-    OWN_DEALLOC_BY(own_arc_drop, 1) OWN_DEALLOC_BY(own_arc_into_inner, 1) OWN_NODISCARD
-        OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_arc_drop, 1) OWN_DEALLOC_BY(own_arc_into_inner, 1) OWN_NODISCARD;
 
 /* A new strong reference to the same value (returns `arc`; strong + 1).
  * The result is a separate reference: drop it separately. */

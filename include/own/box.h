@@ -56,7 +56,11 @@
  * promise, for functions that return a new *reference* to an existing object
  * (own_rc_clone returns its argument). OWN_OWNERSHIP_RETURNS / _TAKES(i) are
  * clang's static-analyzer attributes (honoured by `clang --analyze` in its
- * optimistic malloc mode: -analyzer-config unix.DynamicMemoryModeling:Optimistic=true). */
+ * optimistic malloc mode: -analyzer-config unix.DynamicMemoryModeling:Optimistic=true).
+ * Clang models an ownership_returns function as malloc, whose memory is
+ * uninitialised, so only the constructors that return uninitialised values
+ * carry it (the _from and _zeroed ones would draw false "garbage value"
+ * reports). */
 #ifndef __has_attribute
 #define __has_attribute(x) 0
 #endif
@@ -122,18 +126,18 @@ OWN_API void *own_box_try_new(const own_allocator_t *a, own_layout_t layout, own
 
 /* As own_box_new / own_box_try_new, with the value's bytes zeroed. */
 OWN_API void *own_box_new_zeroed(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD;
 OWN_API void *own_box_try_new_zeroed(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD;
 
 /* A new box holding a copy of the layout.size bytes at `value` (Box::new(v)).
  * `value` is read, not kept; the copy is owned by the box. */
 OWN_API void *own_box_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                            const void *value)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD;
 OWN_API void *own_box_try_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                                const void *value)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD;
 
 /* Moves the value out of the box (Rust's *box / Box::into_inner): copies its
  * bytes to `out` (layout.size bytes; may be NULL to discard them) and frees

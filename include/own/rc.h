@@ -74,11 +74,10 @@ OWN_API void *own_rc_try_new(const own_allocator_t *a, own_layout_t layout, own_
 OWN_API void *own_rc_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                           const void *value)
     OWN_DEALLOC_BY(own_rc_drop, 1) OWN_DEALLOC_BY(own_rc_into_inner, 1) OWN_RETURNS_NONNULL
-        OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+        OWN_NODISCARD;
 OWN_API void *own_rc_try_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
                               const void *value)
-    OWN_DEALLOC_BY(own_rc_drop, 1) OWN_DEALLOC_BY(own_rc_into_inner, 1) OWN_NODISCARD
-        OWN_OWNERSHIP_RETURNS;
+    OWN_DEALLOC_BY(own_rc_drop, 1) OWN_DEALLOC_BY(own_rc_into_inner, 1) OWN_NODISCARD;
 
 /* A new strong reference to the same value (returns `rc`; strong + 1).
  * The result is a separate reference: drop it separately. */
