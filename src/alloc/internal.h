@@ -33,6 +33,14 @@
  *   that exits sets every page to NEVER (waiting out any NOTIFYING) before its
  *   heap structure can be reused, so a notifier never touches a stale heap.
  *
+ * Remote purge
+ *   A remote free stores in the block's second word how many blocks the xfree
+ *   list holds (a hint). When a page in heap->full (state NOTIFY) has all of its
+ *   blocks on xfree, the freeing thread claims the list (CLAIMED), checks the
+ *   count by walking it, gives the page's memory back to the OS, notifies the
+ *   heap and leaves the state PURGED. So memory freed by other threads goes
+ *   back even while its owning thread sleeps.
+ *
  * Invariants
  *   page->used = blocks handed out and not yet back on page->free (blocks on
  *   xfree still count as used until collected). A page with used == 0 is
@@ -92,7 +100,16 @@ typedef struct own_page own_page_t;
 typedef struct own_segment own_segment_t;
 typedef struct own_tld own_tld_t;
 
-enum { XF_NORMAL = 0, XF_NOTIFY = 1, XF_NOTIFYING = 2, XF_NEVER = 3, XF_STATE = 3 };
+enum {
+  XF_NORMAL = 0,    /* remote frees just push                                    */
+  XF_NOTIFY = 1,    /* page is in heap->full: the next remote free notifies       */
+  XF_NOTIFYING = 2, /* a remote thread is pushing the page on heap->notified      */
+  XF_NEVER = 3,     /* never notify (the owning thread exited)                    */
+  XF_CLAIMED = 4,   /* a remote thread found every block free and is purging them */
+  XF_PURGED = 5,    /* all blocks were freed remotely and purged: the owner resets
+                       the page when it next looks (internal.h, "remote purge")    */
+  XF_STATE = 7
+};
 
 struct own_page {
   own_block_t *free;        /* blocks ready to allocate (owner only)                */
@@ -101,6 +118,7 @@ struct own_page {
   uint8_t slice_count;      /* slices this page spans (0: not a page)                */
   uint8_t bin;              /* size class, 0 for a large page                        */
   uint8_t is_zero;          /* uncarved part of the page reads as zeros              */
+  uint8_t purged;           /* memory already given back (remote purge)              */
   uint8_t *start;           /* first block                                           */
   uint32_t block_size;      /* bytes per block                                       */
   uint32_t area;            /* bytes of blocks possible: reserved * block_size; 0 when
@@ -263,8 +281,8 @@ void _own_invalid_free(const void *p) OWN_INTERNAL;
 #include <valgrind/memcheck.h>
 #define OWN_TRACK_ALLOC(p, size, zero) VALGRIND_MALLOCLIKE_BLOCK((p), (size), 0, (zero))
 #define OWN_TRACK_FREE(p) VALGRIND_FREELIKE_BLOCK((p), 0)
-#define OWN_TRACK_LINK_OPEN(b) VALGRIND_MAKE_MEM_DEFINED((b), sizeof(own_block_t))
-#define OWN_TRACK_LINK_CLOSE(b) VALGRIND_MAKE_MEM_NOACCESS((b), sizeof(own_block_t))
+#define OWN_TRACK_LINK_OPEN(b) VALGRIND_MAKE_MEM_DEFINED((b), 2 * sizeof(void *))
+#define OWN_TRACK_LINK_CLOSE(b) VALGRIND_MAKE_MEM_NOACCESS((b), 2 * sizeof(void *))
 #else
 #define OWN_TRACK_ALLOC(p, size, zero) ((void)0)
 #define OWN_TRACK_FREE(p) ((void)0)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc/internal.h"
+#include "os/os.h"
 
 own_page_t _own_page_empty;
 
@@ -77,8 +78,39 @@ void _own_queue_remove(own_heap_t *heap, own_page_t *page) {
 
 /* ---- remote frees ---- */
 
+/* The owner's view of a page whose blocks were all freed remotely and purged:
+ * empty, to be carved again from memory that reads as zero. */
+static void reset_purged(own_page_t *page) {
+  page->free = NULL;
+  page->used = 0;
+  page->capacity = 0;
+  page->is_zero = 1;
+  page->purged = 1;
+}
+
+static inline bool is_busy(uintptr_t x) {
+  uintptr_t st = x & XF_STATE;
+  return st == XF_NOTIFYING || st == XF_CLAIMED;
+}
+
+static void wait_not_notifying(own_page_t *page) {
+  while (is_busy(atomic_load_explicit(&page->xfree, memory_order_acquire))) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
 size_t _own_page_collect(own_page_t *page) {
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  if ((x & XF_STATE) == XF_PURGED) {
+    if (atomic_compare_exchange_strong_explicit(&page->xfree, &x, XF_NORMAL, memory_order_acquire,
+                                                memory_order_relaxed)) {
+      size_t n = page->used;
+      reset_purged(page);
+      return n;
+    }
+  }
   if ((x & ~(uintptr_t)XF_STATE) == 0) return 0;
   while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, x & XF_STATE, memory_order_acquire,
                                                 memory_order_relaxed)) {
@@ -102,45 +134,94 @@ size_t _own_page_collect(own_page_t *page) {
   return n;
 }
 
-void _own_free_remote(own_page_t *page, own_block_t *b) {
-  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
-  uintptr_t state, nx;
-  do {
-    state = x & XF_STATE;
-    b->next = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
-    nx = (uintptr_t)b | (state == XF_NOTIFY ? XF_NOTIFYING : state);
-  } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
-                                                  memory_order_relaxed));
-  OWN_TRACK_LINK_CLOSE(b);
-  if (state != XF_NOTIFY) return;
-  /* This free made the page usable again: tell its heap. While the state is
-   * NOTIFYING the owner neither retires the page nor lets the heap go. */
+/* Puts the page on its heap's notified list; the caller holds the state at
+ * NOTIFYING (or CLAIMED), which keeps the heap alive, and sets `final` after. */
+static void notify_heap(own_page_t *page, uintptr_t final) {
   own_heap_t *heap = page->heap;
-  atomic_store_explicit(&page->notify_queued, 1, memory_order_relaxed);
-  own_page_t *head = atomic_load_explicit(&heap->notified, memory_order_relaxed);
-  do {
-    page->notify_next = head;
-  } while (!atomic_compare_exchange_weak_explicit(&heap->notified, &head, page, memory_order_release,
-                                                  memory_order_relaxed));
-  x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
-  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | XF_NORMAL,
+  /* At most once on the list: the flag is cleared by the drain that took it. */
+  if (!atomic_exchange_explicit(&page->notify_queued, 1, memory_order_acq_rel)) {
+    own_page_t *head = atomic_load_explicit(&heap->notified, memory_order_relaxed);
+    do {
+      page->notify_next = head;
+    } while (!atomic_compare_exchange_weak_explicit(&heap->notified, &head, page, memory_order_release,
+                                                    memory_order_relaxed));
+  }
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | final,
                                                 memory_order_release, memory_order_relaxed)) {
   }
 }
 
-static void wait_not_notifying(own_page_t *page) {
-  while ((atomic_load_explicit(&page->xfree, memory_order_acquire) & XF_STATE) == XF_NOTIFYING) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+/* Every block of a full page is on xfree (so the owner cannot touch the page's
+ * memory): take the list, make sure, give the memory back. */
+static void remote_purge(own_page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  if ((x & XF_STATE) != XF_NOTIFY) return;
+  if (!atomic_compare_exchange_strong_explicit(&page->xfree, &x, XF_CLAIMED, memory_order_acquire,
+                                               memory_order_relaxed))
+    return;
+  own_block_t *list = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+  uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
+  size_t n = 0;
+  own_block_t *tail = NULL;
+  for (own_block_t *b = list; b && n <= page->reserved; b = b->next) {
+    OWN_TRACK_LINK_OPEN(b);
+    if ((uintptr_t)b < lo || (uintptr_t)b >= hi) break;
+    tail = b;
+    n++;
+  }
+  if (n != page->reserved || !tail || tail->next != NULL) {
+    /* The hint was stale: put the list back and notify as usual. */
+    x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+    do {
+      if (tail) tail->next = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+    } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)list | XF_NOTIFYING,
+                                                    memory_order_release, memory_order_relaxed));
+    notify_heap(page, XF_NOTIFY);
+    return;
+  }
+  _own_os_purge(page->start, (size_t)page->slice_count << SLICE_SHIFT);
+  notify_heap(page, XF_PURGED);
+}
+
+void _own_free_remote(own_page_t *page, own_block_t *b) {
+  bool queued = atomic_load_explicit(&page->notify_queued, memory_order_relaxed);
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  uintptr_t state, nx, count;
+  bool notify;
+  do {
+    state = x & XF_STATE;
+    own_block_t *head = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+    count = head ? ((uintptr_t *)head)[1] + 1 : 1; /* a hint: head may be reused meanwhile */
+    b->next = head;
+    ((uintptr_t *)b)[1] = count;
+    notify = state == XF_NOTIFY && !queued && count < page->reserved;
+    nx = (uintptr_t)b | (notify ? XF_NOTIFYING : state);
+  } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
+                                                  memory_order_relaxed));
+  OWN_TRACK_LINK_CLOSE(b);
+  if (state != XF_NOTIFY) return;
+  if (count >= page->reserved) {
+    remote_purge(page);
+  } else if (notify) {
+    /* This free made a full page usable again: tell its heap. While the state
+     * is NOTIFYING the owner neither retires the page nor lets the heap go.
+     * The page stays armed (NOTIFY) so that, if every block comes back while
+     * the owner sleeps, the last free purges it. */
+    notify_heap(page, XF_NOTIFY);
   }
 }
 
 void _own_page_set_never(own_page_t *page) {
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
   for (;;) {
-    if ((x & XF_STATE) == XF_NOTIFYING) {
+    if (is_busy(x)) {
       wait_not_notifying(page);
+      x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+      continue;
+    }
+    if ((x & XF_STATE) == XF_PURGED) {
+      _own_page_collect(page);
       x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
       continue;
     }
@@ -172,7 +253,23 @@ static void to_full(own_heap_t *heap, own_page_t *page) {
   queue_push_back(&heap->full, page);
 }
 
+static void disarm(own_page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+  for (;;) {
+    if (is_busy(x)) {
+      wait_not_notifying(page);
+      x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+      continue;
+    }
+    if ((x & XF_STATE) != XF_NOTIFY) return;
+    if (atomic_compare_exchange_weak_explicit(&page->xfree, &x, x & ~(uintptr_t)XF_STATE,
+                                              memory_order_acq_rel, memory_order_relaxed))
+      return;
+  }
+}
+
 static void unfull(own_heap_t *heap, own_page_t *page) {
+  disarm(page);
   queue_unlink(&heap->full, page);
   page->in_full = 0;
   queue_push_front(&heap->queues[page->bin], page);
@@ -229,6 +326,7 @@ static void page_extend(own_page_t *page) {
   OWN_TRACK_LINK_CLOSE(p);
   page->free = (own_block_t *)first;
   page->capacity += n;
+  page->purged = 0;
 }
 
 static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsigned bin, uint32_t span) {
@@ -352,6 +450,8 @@ void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
   page->heap = heap;
   page->in_full = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
+  wait_not_notifying(page);
+  _own_page_collect(page); /* takes a PURGED state before it is overwritten */
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
   while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (x & ~(uintptr_t)XF_STATE) | XF_NORMAL,
                                                 memory_order_acq_rel, memory_order_relaxed)) {

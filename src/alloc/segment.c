@@ -242,7 +242,13 @@ void _own_span_free(own_tld_t *tld, own_page_t *page) {
   page->heap = NULL;
   bool was_full = seg->free_mask == 0;
   seg->free_mask |= bits;
-  tld->free_resident += bytes_of(bits);
+  if (page->purged) { /* given back already by a remote purge */
+    seg->purged_mask |= bits;
+    _own_committed_sub(bytes_of(bits));
+    page->purged = 0;
+  } else {
+    tld->free_resident += bytes_of(bits);
+  }
   if (seg->free_mask == ALL_SLICES) {
     segment_release(tld, seg);
   } else if (was_full && seg->prev) {
