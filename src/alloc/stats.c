@@ -9,6 +9,24 @@
 #include "core/format.h"
 #include "os/os.h"
 
+/* Blocks freed by other threads and not yet taken back by the owner: they
+ * still count in page->used. The walk is bounded, so a list changing under it
+ * costs accuracy, never safety. */
+static size_t pending_remote(own_page_t *page) {
+  uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_acquire);
+  if ((x & XF_STATE) == XF_PURGED) return page->used;
+  size_t n = 0;
+  uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
+  for (own_block_t *b = (own_block_t *)(x & ~(uintptr_t)XF_STATE); b && n < page->used; n++) {
+    if ((uintptr_t)b < lo || (uintptr_t)b >= hi) break;
+    OWN_TRACK_LINK_OPEN(b);
+    own_block_t *next = b->next;
+    OWN_TRACK_LINK_CLOSE(b);
+    b = next;
+  }
+  return n;
+}
+
 void own_stats(own_stats_t *out) {
   if (!out) return;
   *out = (own_stats_t){0};
@@ -20,10 +38,11 @@ void own_stats(own_stats_t *out) {
     for (unsigned i = 1; i < SLICES; i++) {
       own_page_t *page = &seg->pages[i];
       if (seg->owner[i] != i || page->area == 0) continue;
-      out->allocated += (size_t)page->used * page->block_size;
-      out->allocated_blocks += page->used;
+      size_t live = page->used - pending_remote(page);
+      out->allocated += live * page->block_size;
+      out->allocated_blocks += live;
       if (page->bin > 0) {
-        out->classes[page->bin - 1].blocks += page->used;
+        out->classes[page->bin - 1].blocks += live;
         out->classes[page->bin - 1].pages++;
       }
     }
