@@ -38,3 +38,15 @@ else()
   set_tests_properties(test_stack_grow_valgrind PROPERTIES SKIP_REGULAR_EXPRESSION "skipped"
                        LABELS "stack;valgrind")
 endif()
+
+# The same tests against libown.so: the pthread_create wrapper must also
+# interpose from a shared library. libown.so links only when the heap is in
+# the build (core's allocator refers to it).
+if(NOT "alloc" IN_LIST OWN_LAYERS)
+  return()
+endif()
+own_test(NAME test_stack_shared SOURCES test_stack.c SHARED LABELS stack)
+target_link_options(test_stack_shared PRIVATE -rdynamic)
+if(OWN_HAVE_STACK_CLASH)
+  target_compile_options(test_stack_shared PRIVATE -fstack-clash-protection)
+endif()

@@ -42,6 +42,17 @@ static __attribute__((noinline)) void large_frame(void) {
   big[sizeof big - 1 - first_index] = 2;
 }
 
+/* Recurses until less than 100 KiB remain, then takes one 1 MiB frame. */
+static __attribute__((noinline)) unsigned long fill_then_large(size_t left) {
+  volatile char pad[4096];
+  pad[first_index] = 1;
+  if (left < 100 * 1024) {
+    large_frame();
+    return 0;
+  }
+  return fill_then_large(own_stack_remaining()) + (unsigned long)pad[first_index];
+}
+
 static int noop_calls;
 static void noop(void *arg) {
   (void)arg;
@@ -162,6 +173,18 @@ static void die_in_segment(void *arg) {
   _exit(100);
 }
 
+/* With the wrapper turned off, a plain pthread that never calls own has no
+ * alternate stack: its overflow is the plain SIGSEGV it always was. */
+static void die_unwrapped(void *arg) {
+  (void)arg;
+  setenv("OWN_STACK_WRAP", "0", 1);
+  if (own_stack_guard_install() != 0) _exit(92);
+  pthread_t th;
+  if (pthread_create(&th, NULL, named_plain, NULL) != 0) _exit(93);
+  pthread_join(th, NULL);
+  _exit(94);
+}
+
 static void null_write(void *arg) {
   (void)arg;
   own_stack_guard_install();
@@ -222,6 +245,7 @@ static void sent_segv(void *arg) {
 static void test_overflow_reports(void) {
   OWN_EXPECT_DEATH(exec_self, "overflow-main", SIGABRT, "thread 'main' (tid ");
   OWN_EXPECT_DEATH(exec_self, "overflow-main", SIGABRT, "has overflowed its stack (");
+  OWN_EXPECT_DEATH(exec_self, "large-frame-main", SIGABRT, "thread 'main' (tid ");
   OWN_EXPECT_DEATH(die_on_own_thread, NULL, SIGABRT,
                    "thread 'worker-3' (tid ");
   OWN_EXPECT_DEATH(die_on_own_thread, NULL, SIGABRT, "has overflowed its stack (256 KiB, guard at 0x");
@@ -256,6 +280,10 @@ static void test_not_overflows(void) {
 
   st = run_child(top_guard_write, NULL, out, sizeof out);
   OWN_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+
+  st = run_child(die_unwrapped, NULL, out, sizeof out);
+  OWN_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+  OWN_CHECK(strstr(out, "overflow") == NULL);
 
   st = run_child(sent_segv, NULL, out, sizeof out);
   OWN_CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
@@ -403,6 +431,11 @@ int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "overflow-main") == 0) {
     if (own_stack_guard_install() != 0) return 2;
     return (int)stack_test_recurse(0);
+  }
+  if (argc > 1 && strcmp(argv[1], "large-frame-main") == 0) {
+    if (own_stack_guard_install() != 0) return 2;
+    /* Use up all but about 100 KiB, then one 1 MiB frame. */
+    return (int)fill_then_large(own_stack_remaining());
   }
   test_stack_object();
   test_bad_input();
