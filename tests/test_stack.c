@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "os/os.h"
 #include "own/stack.h"
 #include "testing.h"
 
@@ -427,6 +428,45 @@ static void test_remaining(void) {
   OWN_CHECK(out[1] + 16384 <= out[0]);
 }
 
+/* Threads come and go without leaving mappings behind: stacks, alternate
+ * signal stacks and cached segments are all given back. */
+static void *churn(void *arg) {
+  size_t *rem = arg;
+  *rem = own_stack_remaining();
+  own_maybe_grow(*rem + 4096, 64 * 1024, noop, NULL); /* leaves a cached segment */
+  return NULL;
+}
+
+static void test_thread_churn(void) {
+  OWN_CHECK_EQ(own_stack_guard_install(), 0);
+  OWN_CHECK_EQ(own_stack_guard_install(), 0); /* idempotent */
+  own_stack_trim();
+  own_stack_stats_t a, b;
+  _own_os_counters_t ca, cb;
+  own_stack_stats(&a);
+  _own_os_counters(&ca);
+  for (int i = 0; i < 20; i++) {
+    size_t rem = 0;
+    own_thread_t t;
+    OWN_CHECK_EQ(own_thread_spawn(&t, "churn", 128 * 1024, churn, &rem), 0);
+    OWN_CHECK_EQ(own_thread_join(&t, NULL), 0);
+    OWN_CHECK(rem > 64 * 1024 && rem < 128 * 1024);
+    pthread_t th;
+    OWN_CHECK_EQ(pthread_create(&th, NULL, churn, &rem), 0);
+    OWN_CHECK_EQ(pthread_join(th, NULL), 0);
+    OWN_CHECK(rem > 64 * 1024);
+  }
+  own_stack_stats(&b);
+  _own_os_counters(&cb);
+  OWN_CHECK_EQ(cb.mappings, ca.mappings);
+  OWN_CHECK_EQ(b.stacks_live, a.stacks_live);
+  OWN_CHECK_EQ(b.segments_cached, a.segments_cached);
+  OWN_CHECK_EQ(b.segment_maps - a.segment_maps, 40); /* each new thread maps its own */
+  OWN_CHECK_EQ(b.segment_unmaps - a.segment_unmaps, 40);
+  /* Every thread got an alternate stack: the own ones and the wrapped ones. */
+  OWN_CHECK_EQ(b.threads_guarded - a.threads_guarded, 40);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "overflow-main") == 0) {
     if (own_stack_guard_install() != 0) return 2;
@@ -443,5 +483,6 @@ int main(int argc, char **argv) {
   test_high_water();
   test_not_overflows();
   test_overflow_reports();
+  test_thread_churn(); /* last: installs the handler in this process */
   return own_test_done();
 }

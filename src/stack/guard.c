@@ -56,7 +56,7 @@ static void pass_on(int sig, siginfo_t *info, void *uctx) {
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   sigaction(sig, &dfl, NULL);
-  if (info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), _own_os_tid(), sig);
+  if (!info || info->si_code <= 0) syscall(SYS_tgkill, (long)getpid(), _own_os_tid(), sig);
 }
 
 static OWN_NORETURN void report(uintptr_t fault, uintptr_t guard, size_t size, int segment) {
