@@ -80,7 +80,7 @@ static own_layout_t box_block(own_layout_t l) {
   return own_layout_pad_to_align(out);
 }
 
-static void raw_one(long n, own_layout_t l) {
+static __attribute__((noinline)) void raw_one(long n, own_layout_t l) {
   for (long i = 0; i < n; i++) {
     void *p = own_alloc(l);
     *(char *)p = 1;
@@ -88,7 +88,7 @@ static void raw_one(long n, own_layout_t l) {
     own_dealloc(p, l);
   }
 }
-static void box_one(long n, own_layout_t l) {
+static __attribute__((noinline)) void box_one(long n, own_layout_t l) {
   for (long i = 0; i < n; i++) {
     void *p = own_box_new(NULL, l, NULL);
     *(char *)p = 1;
@@ -97,7 +97,7 @@ static void box_one(long n, own_layout_t l) {
   }
 }
 static void *slots[BATCH];
-static void raw_batch(long n, own_layout_t l) {
+static __attribute__((noinline)) void raw_batch(long n, own_layout_t l) {
   for (long i = 0; i < n; i += BATCH) {
     for (int j = 0; j < BATCH; j++) {
       slots[j] = own_alloc(l);
@@ -107,7 +107,7 @@ static void raw_batch(long n, own_layout_t l) {
     for (int j = 0; j < BATCH; j++) own_dealloc(slots[j], l);
   }
 }
-static void box_batch(long n, own_layout_t l) {
+static __attribute__((noinline)) void box_batch(long n, own_layout_t l) {
   for (long i = 0; i < n; i += BATCH) {
     for (int j = 0; j < BATCH; j++) {
       slots[j] = own_box_new(NULL, l, NULL);
@@ -119,7 +119,7 @@ static void box_batch(long n, own_layout_t l) {
 }
 
 static void *shared_rc, *shared_arc;
-static void rc_pair(long n, own_layout_t l) {
+static __attribute__((noinline)) void rc_pair(long n, own_layout_t l) {
   (void)l;
   for (long i = 0; i < n; i++) {
     void *c = own_rc_clone(shared_rc);
@@ -127,7 +127,7 @@ static void rc_pair(long n, own_layout_t l) {
     own_rc_drop(c);
   }
 }
-static void arc_pair(long n, own_layout_t l) {
+static __attribute__((noinline)) void arc_pair(long n, own_layout_t l) {
   (void)l;
   for (long i = 0; i < n; i++) {
     void *c = own_arc_clone(shared_arc);

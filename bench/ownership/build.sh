@@ -29,7 +29,10 @@ if command -v valgrind >/dev/null 2>&1 && command -v callgrind_annotate >/dev/nu
   # Inclusive instructions of each benchmark loop, divided by its iterations.
   callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2>/dev/null | awk -v n=$N '
     function row(label, key) { if (key in ir) printf "  %-44s %6.1f\n", label, ir[key] / n }
-    $3 ~ /bench_ownership\.c:/ { c = $1; gsub(",", "", c); f = $3; sub(/.*:/, "", f); ir[f] = c }
+    /bench_ownership\.c:[a-z_]+ / {
+      c = $1; gsub(",", "", c)
+      f = $0; sub(/.*bench_ownership\.c:/, "", f); sub(/ .*/, "", f); ir[f] = c
+    }
     END {
       printf "  %-44s %6s\n", "loop (per iteration)", "instr"
       row("own_alloc + own_dealloc, Box-sized block", "raw_one")
