@@ -7,3 +7,7 @@ endif()
 
 own_test(NAME test_fixed SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fixed.c
          DEFINES OWN_FIXED_TEST_REPORT=1 LABELS fixed)
+own_test(NAME test_fixed_random SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fixed_random.c
+         LABELS fixed TIMEOUT 120)
+own_test(NAME test_fixed_bound SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_fixed_bound.c
+         LABELS fixed TIMEOUT 120)
