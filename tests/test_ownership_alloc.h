@@ -27,7 +27,14 @@ typedef struct test_alloc {
 /* libc's own allocator, by the names that stay libc's even when libown (built
  * with OWN_OVERRIDE) takes over malloc/free in the test program: the counting
  * allocator must not route through the heap it is compared against. */
-#if defined(__GLIBC__)
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define OWN_TEST_SANITIZED 1 /* sanitizers own malloc: use the standard names */
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define OWN_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__GLIBC__) && !defined(OWN_TEST_SANITIZED)
 extern void *__libc_memalign(size_t align, size_t size);
 extern void __libc_free(void *p);
 #define TEST_LIBC_ALIGNED(align, size) __libc_memalign((align), (size))
