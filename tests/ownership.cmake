@@ -48,7 +48,7 @@ if(OWN_GCC_PROGRAM)
 endif()
 
 # The examples of the ownership layer run and say what they should.
-if(OWN_EXAMPLES)
+if(TARGET example_box_stack_and_heap)
   add_test(NAME ownership_example_box_stack_and_heap COMMAND example_box_stack_and_heap)
   set_tests_properties(ownership_example_box_stack_and_heap PROPERTIES LABELS ownership
     PASS_REGULAR_EXPRESSION "drop: Box\\(7\\) at 0x[0-9a-f]+ freed as stack_and_heap's frame goes\n stack_only: back")
