@@ -6,14 +6,104 @@
  * alignment up to 4 MiB; for larger alignments the header sits 4 MiB below
  * the block (only its first page is ever touched). A huge block may be freed
  * from any thread: the global list is taken under the global lock, which is
- * cheap next to the mmap/munmap every huge block costs. Growth uses mremap,
+ * cheap next to the mmap/munmap a huge block costs. Growth uses mremap,
  * which moves page tables, not bytes.
+ *
+ * A small cache of freed mappings (at most HUGE_CACHE_BYTES, none older than
+ * HUGE_CACHE_NS when the next huge operation looks) spares a program that
+ * allocates and frees multi-megabyte buffers in a loop the mmap, munmap and
+ * page faults of every round, while bounding what an idle program keeps.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "alloc/internal.h"
 #include "os/os.h"
+
+#define HUGE_CACHE_BYTES ((size_t)32 << 20)
+#define HUGE_CACHE_NS ((uint64_t)2000000000) /* 2 s */
+
+static own_segment_t *cache;    /* freed mappings, newest first (global lock) */
+static _Atomic size_t cache_bytes; /* written under the lock, read without it */
+
+static void unmap_segment(own_segment_t *seg) {
+  seg->magic = 0;
+  _own_committed_sub(seg->map_size);
+  _own_os_unmap(seg->map_base, seg->map_size);
+}
+
+/* Takes out of the cache what is too old (or everything); returns a list of
+ * segments to unmap once the lock is released. Global lock held. */
+static own_segment_t *cache_expire_locked(bool all) {
+  uint64_t now = _own_os_now_ns();
+  own_segment_t *dead = NULL, **link = &cache;
+  while (*link) {
+    own_segment_t *seg = *link;
+    if (all || now - (uint64_t)seg->huge_size > HUGE_CACHE_NS) {
+      *link = seg->all_next;
+      cache_bytes -= seg->map_size;
+      seg->all_next = dead;
+      dead = seg;
+    } else {
+      link = &seg->all_next;
+    }
+  }
+  return dead;
+}
+
+static void unmap_list(own_segment_t *dead) {
+  while (dead) {
+    own_segment_t *next = dead->all_next;
+    unmap_segment(dead);
+    dead = next;
+  }
+}
+
+void _own_huge_cache_flush(void) {
+  _own_lock();
+  own_segment_t *dead = cache_expire_locked(true);
+  _own_unlock();
+  unmap_list(dead);
+}
+
+/* A cached mapping of at least map_size bytes and at most twice that. */
+static own_segment_t *cache_take(size_t map_size) {
+  if (atomic_load_explicit(&cache_bytes, memory_order_relaxed) == 0) return NULL;
+  _own_lock();
+  own_segment_t *dead = cache_expire_locked(false);
+  own_segment_t *best = NULL, **best_link = NULL;
+  for (own_segment_t **link = &cache; *link; link = &(*link)->all_next) {
+    own_segment_t *s = *link;
+    if (s->map_size >= map_size && s->map_size / 2 <= map_size && (!best || s->map_size < best->map_size)) {
+      best = s;
+      best_link = link;
+    }
+  }
+  if (best) {
+    *best_link = best->all_next;
+    cache_bytes -= best->map_size;
+  }
+  _own_unlock();
+  unmap_list(dead);
+  return best;
+}
+
+/* Keeps a freed default-aligned mapping for reuse; false if it does not fit. */
+static bool cache_put(own_segment_t *seg) {
+  if (seg->huge_block != (uint8_t *)seg + HUGE_HEADER || seg->map_size > HUGE_CACHE_BYTES) return false;
+  _own_lock();
+  own_segment_t *dead = cache_expire_locked(false);
+  bool kept = cache_bytes + seg->map_size <= HUGE_CACHE_BYTES;
+  if (kept) {
+    seg->huge_size = (size_t)_own_os_now_ns(); /* while cached: when it was freed */
+    seg->all_next = cache;
+    cache = seg;
+    cache_bytes += seg->map_size;
+  }
+  _own_unlock();
+  unmap_list(dead);
+  return kept;
+}
 
 static size_t huge_offset(size_t align) {
   if (align <= HUGE_HEADER) return HUGE_HEADER;
@@ -36,7 +126,6 @@ static void list_remove_locked(own_segment_t *seg) {
 }
 
 void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
-  (void)zero; /* fresh mappings read as zero */
   if (heap == &_own_heap_empty) heap = _own_thread_init();
   size_t page = _own_os_page_size();
   size_t off = huge_offset(align);
@@ -45,11 +134,17 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
     return NULL;
   }
   size_t map_size = (off + size + page - 1) & ~(page - 1);
-  own_segment_t *seg = align > SEGMENT_SIZE ? _own_os_map_at(map_size, align, off)
-                                            : _own_os_map(map_size, SEGMENT_SIZE);
-  if (!seg) {
-    errno = ENOMEM;
-    return NULL;
+  own_segment_t *seg = off == HUGE_HEADER ? cache_take(map_size) : NULL;
+  if (seg) {
+    map_size = seg->map_size;
+    if (zero) memset((uint8_t *)seg + off, 0, size);
+  } else {
+    seg = align > SEGMENT_SIZE ? _own_os_map_at(map_size, align, off) : _own_os_map(map_size, SEGMENT_SIZE);
+    if (!seg) {
+      errno = ENOMEM;
+      return NULL;
+    }
+    _own_committed_add(map_size);
   }
   seg->magic = SEGMENT_MAGIC;
   seg->kind = SEG_HUGE;
@@ -59,7 +154,6 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
   seg->huge_block = (uint8_t *)seg + off;
   seg->huge_size = map_size - off;
   seg->huge_heap = heap;
-  _own_committed_add(map_size);
   list_add(seg);
   _own_hugemap_set((uintptr_t)seg, map_size, true);
   _own_segmap_set((uintptr_t)seg, true);
@@ -78,9 +172,7 @@ void _own_huge_free(own_segment_t *seg, void *p) {
   _own_lock();
   list_remove_locked(seg);
   _own_unlock();
-  seg->magic = 0;
-  _own_committed_sub(seg->map_size);
-  _own_os_unmap(seg->map_base, seg->map_size);
+  if (!cache_put(seg)) unmap_segment(seg);
 }
 
 void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) {
@@ -137,9 +229,7 @@ void _own_huge_orphan(own_heap_t *heap, bool free_them) {
     _own_segmap_set((uintptr_t)dead, false);
     _own_hugemap_set((uintptr_t)dead, dead->map_size, false);
     OWN_TRACK_FREE(dead->huge_block);
-    dead->magic = 0;
-    _own_committed_sub(dead->map_size);
-    _own_os_unmap(dead->map_base, dead->map_size);
+    unmap_segment(dead);
     dead = next;
   }
 }

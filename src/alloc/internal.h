@@ -270,6 +270,7 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) OW
 void _own_huge_free(own_segment_t *seg, void *p) OWN_INTERNAL;
 void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) OWN_INTERNAL;
 void _own_huge_orphan(own_heap_t *heap, bool free_them) OWN_INTERNAL;
+void _own_huge_cache_flush(void) OWN_INTERNAL;
 
 /* ---- alloc.c ---- */
 void *_own_heap_malloc_aligned(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;

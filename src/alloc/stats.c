@@ -103,4 +103,5 @@ void own_collect(void) {
   own_heap_t *heap = _own_heap_get();
   if (!heap) return;
   _own_segments_collect(heap->tld);
+  _own_huge_cache_flush();
 }
