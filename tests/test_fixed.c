@@ -342,31 +342,32 @@ static void test_regions_and_walk(void) {
 
 static void test_diag(void) {
   own_fixed_t *h = own_fixed_init(buf1, sizeof buf1);
+  const size_t B = (1000 + A + A - 1) / A * A; /* block of a 1000-byte request */
   void *p[10];
   for (int i = 0; i < 10; i++) p[i] = own_fixed_alloc(h, 1000);
   own_fixed_diag_t d = diag(h);
   OWN_CHECK_EQ(d.live_blocks, 10);
-  OWN_CHECK_EQ(d.allocated, 10 * 1024);
-  OWN_CHECK_EQ(d.peak_allocated, 10 * 1024);
+  OWN_CHECK_EQ(d.allocated, 10 * B);
+  OWN_CHECK_EQ(d.peak_allocated, 10 * B);
   OWN_CHECK_EQ(d.alloc_count, 10);
   for (int i = 0; i < 10; i += 2) own_fixed_free(h, p[i]);
   d = diag(h);
-  OWN_CHECK_EQ(d.allocated, 5 * 1024);
-  OWN_CHECK_EQ(d.peak_allocated, 10 * 1024);
+  OWN_CHECK_EQ(d.allocated, 5 * B);
+  OWN_CHECK_EQ(d.peak_allocated, 10 * B);
   OWN_CHECK_EQ(d.free_blocks, 6);
-  OWN_CHECK_EQ(d.largest_free, d.capacity - 10 * 1024);
-  OWN_CHECK_EQ(d.free_bytes, d.capacity - 5 * 1024);
+  OWN_CHECK_EQ(d.largest_free, d.capacity - 10 * B);
+  OWN_CHECK_EQ(d.free_bytes, d.capacity - 5 * B);
   /* 1000 * (1 - largest / free), rounded down in the fraction. */
   OWN_CHECK_EQ(d.fragmentation_permille,
                1000 - (unsigned)((d.largest_free * 1000) / d.free_bytes));
   OWN_CHECK(d.fragmentation_permille > 0 && d.fragmentation_permille < 100);
   OWN_CHECK(d.band_bytes > 0 && d.band_bytes <= d.capacity / 8);
-  /* Fill the rest with small blocks: all free memory becomes 1 KiB holes. */
+  /* Fill the rest with small blocks: all free memory is in B-byte holes. */
   void *rest = own_fixed_alloc(h, d.largest_free - A);
   OWN_CHECK(rest != NULL);
   d = diag(h);
-  OWN_CHECK_EQ(d.largest_free, 1024);
-  OWN_CHECK_EQ(d.fragmentation_permille, 800); /* 5 holes of 1 KiB */
+  OWN_CHECK_EQ(d.largest_free, B);
+  OWN_CHECK_EQ(d.fragmentation_permille, 800); /* 5 equal holes */
   OWN_CHECK(own_fixed_alloc(h, 1500) == NULL);
   OWN_CHECK_EQ(diag(h).oom_count, 1);
   OWN_CHECK(own_fixed_check_fast(h));
