@@ -146,11 +146,14 @@ static void test_threads(void) {
   own_stack_stats_t before, after;
   own_stack_stats(&before);
   own_thread_t t;
-  OWN_CHECK_EQ(own_thread_spawn(&t, "grower", 64 * 1024, grow_on_thread, &n), 0);
+  int rc = own_thread_spawn(&t, "grower", 64 * 1024, grow_on_thread, &n);
+  OWN_CHECK_EQ(rc, 0);
+  if (rc != 0) return;
+  size_t size = own_stack_size(t.stack);
   void *ok = NULL;
   OWN_CHECK_EQ(own_thread_join(&t, &ok), 0);
   OWN_CHECK(ok == (void *)1);
-  OWN_CHECK(t.stack_high_water <= 64 * 1024);
+  OWN_CHECK(t.stack_high_water > 0 && t.stack_high_water <= size);
 
   pthread_t th;
   pthread_attr_t a;

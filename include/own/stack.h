@@ -88,7 +88,8 @@ OWN_API size_t own_stack_high_water(const own_stack_t *s);
 /* ---- Threads on guarded stacks ---------------------------------------------
  *
  * own_thread_spawn starts fn(arg) on a new thread whose stack is an own stack
- * of `stack_size` usable bytes (0: OWN_STACK_DEFAULT_SIZE). The thread gets
+ * of `stack_size` usable bytes (0: OWN_STACK_DEFAULT_SIZE; raised to the C
+ * library's minimum, PTHREAD_STACK_MIN, when below it). The thread gets
  * the name `name` (truncated to 15 bytes, the kernel's limit; NULL: no name),
  * its own alternate signal stack, and overflow reports: spawning installs the
  * overflow handler (own_stack_guard_install) if it is not installed yet. */

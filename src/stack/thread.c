@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "os/os.h"
 #include "own/core.h"
@@ -105,7 +106,10 @@ int own_thread_spawn(own_thread_t *t, const char *name, size_t stack_size, void 
   }
   int rc = _own_stack_handler_install();
   if (rc != 0) return rc;
-  own_stack_t *s = own_stack_new(stack_size ? stack_size : OWN_STACK_DEFAULT_SIZE);
+  if (stack_size == 0) stack_size = OWN_STACK_DEFAULT_SIZE;
+  long min = sysconf(_SC_THREAD_STACK_MIN); /* 16 KiB on x86-64, 128 KiB on aarch64 */
+  if (min > 0 && stack_size < (size_t)min) stack_size = (size_t)min;
+  own_stack_t *s = own_stack_new(stack_size);
   if (!s) return errno ? errno : ENOMEM;
   s->start_fn = fn;
   s->start_arg = arg;
