@@ -2,6 +2,10 @@
 if(NOT "alloc" IN_LIST OWN_LAYERS)
   return()
 endif()
+file(GLOB own_heap_sources ${PROJECT_SOURCE_DIR}/src/alloc/*.c)
+if(NOT own_heap_sources)
+  return() # the heap itself is not in this tree
+endif()
 
 # Each test program links libown.a (own's malloc replaces the system's inside
 # the binary) unless SHARED. -fno-builtin keeps the compiler from folding what

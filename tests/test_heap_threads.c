@@ -109,10 +109,32 @@ static size_t random_size(uint64_t *x) {
   return 1 * MiB + rnd(x) % (7 * MiB);                          /* .. 8 MiB   */
 }
 
-static bool new_block(blk_t *b, size_t size) {
-  b->p = malloc(size);
+/* Allocates through malloc (most), calloc (checked zero), aligned_alloc and
+ * posix_memalign (checked aligned; such blocks may start inside a larger
+ * one, which frees from other threads must still find). */
+static bool new_block(blk_t *b, size_t size, uint64_t *x) {
+  size_t how = rnd(x) % 20, align = (size_t)16 << (rnd(x) % 9);
+  void *p = NULL;
+  if (how < 14) {
+    p = malloc(size);
+  } else if (how < 16) {
+    p = calloc(1, size);
+    const uint8_t *z = p;
+    for (size_t i = 0; z && i < size && i < 4096; i++)
+      if (z[i]) {
+        if (atomic_fetch_add(&bad, 1) < 5) fprintf(stderr, "calloc(%zu) not zeroed\n", size);
+        break;
+      }
+  } else if (how < 19) {
+    p = aligned_alloc(align, size);
+  } else if (posix_memalign(&p, align, size) != 0) {
+    p = NULL;
+  }
+  if (p && how >= 16 && ((uintptr_t)p & (align - 1)) != 0 && atomic_fetch_add(&bad, 1) < 5)
+    fprintf(stderr, "block of %zu bytes at %p not aligned to %zu\n", size, p, align);
+  b->p = p;
   if (!b->p) {
-    if (atomic_fetch_add(&bad, 1) < 5) fprintf(stderr, "malloc(%zu) failed\n", size);
+    if (atomic_fetch_add(&bad, 1) < 5) fprintf(stderr, "allocation of %zu failed\n", size);
     return false;
   }
   b->size = size;
@@ -172,7 +194,7 @@ static void *worker(void *arg) {
   for (int op = 0; op < OPS; op++) {
     blk_t *k = &kept[rnd(&x) % KEEP];
     if (!k->p) {
-      new_block(k, random_size(&x));
+      new_block(k, random_size(&x), &x);
     } else {
       size_t act = rnd(&x) % 100;
       if (act < 55) {
@@ -204,6 +226,27 @@ static void *worker(void *arg) {
     if (rnd(&x) % 4 == 0) {
       blk_t b;
       if (xchg_take(&b, &x)) {
+        if (rnd(&x) % 4 == 0) {
+          /* realloc by a thread that does not own the block */
+          if (!pat_check_upto(&b, b.size) && atomic_fetch_add(&bad, 1) < 5)
+            fprintf(stderr, "block %u from the exchange corrupted\n", b.id);
+          size_t ns = random_size(&x);
+          uint8_t *q = realloc(b.p, ns);
+          if (!q) {
+            atomic_fetch_add(&bad, 1);
+            continue;
+          }
+          blk_t moved = b;
+          moved.p = q;
+          size_t keep = ns < b.size ? ns : b.size;
+          if (!pat_check_upto(&moved, keep > 512 ? 512 : keep) && atomic_fetch_add(&bad, 1) < 5)
+            fprintf(stderr, "remote realloc %zu -> %zu lost block %u\n", b.size, ns, b.id);
+          b.p = q;
+          b.size = ns;
+          pat_fill(&b);
+        }
+        if (own_malloc_usable_size(b.p) < b.size && atomic_fetch_add(&bad, 1) < 5)
+          fprintf(stderr, "usable size of block %u below its size\n", b.id);
         check_and_free(&b, "exchange");
         atomic_fetch_add(&remote_frees, 1);
       }

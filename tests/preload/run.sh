@@ -94,7 +94,7 @@ case_git() {
   git log --format='%H %s' --stat
   git gc -q --aggressive
   git count-objects -v | grep -E '^(count|in-pack|packs):'
-  git fsck --full --no-progress 2>&1
+  git fsck --full --no-progress && echo "fsck ok"
   git rev-parse HEAD HEAD~1 HEAD~2
   git ls-tree -r HEAD | wc -l
   git diff --stat HEAD~2 HEAD | tail -n 1
