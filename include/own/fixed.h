@@ -40,8 +40,12 @@
  * Errors. Every allocating function returns NULL, and changes nothing, for a
  * size that does not fit in the heap's largest possible block (SIZE_MAX
  * included: no size wraps around to a small block), for an alignment that is
- * not a power of two, and when no free block is large enough (counted as
- * oom_count). Freeing a pointer that is not a live block of the heap is
+ * not a power of two, and when no free block is large enough (all counted as
+ * oom_count). "Large enough" is decided in constant time: a block of size s
+ * is served from the size classes at or above 2^ceil(log2 s), so a free block
+ * between s and that power of two is not used (the bound above allows for
+ * this). A request above half of max_block may fail while an added region
+ * holds a block that would fit. Freeing a pointer that is not a live block of the heap is
  * detected when it is (1) outside the span of the heap's regions, (2) not
  * aligned to OWN_FIXED_ALIGN, (3) a block that is already free (double free),
  * or (4) not headed by a consistent block header: the header carries the
@@ -84,9 +88,10 @@ typedef struct own_fixed own_fixed_t;
 /* Creates a heap over buf[0, size). buf need not be aligned: the heap aligns
  * it internally and uses what remains. The heap's control block is taken from
  * the buffer (a few hundred bytes up to a few KiB for very large buffers).
- * Returns NULL when buf is NULL, buf + size wraps, or too little remains for
- * the control block and one minimal block, or the buffer is larger than
- * 2^(31) * 2 * OWN_FIXED_ALIGN bytes. The caller keeps ownership of buf and
+ * Returns NULL when buf is NULL, buf + size wraps, too little remains for
+ * the control block and one minimal block, or the buffer would need more than
+ * 32 size classes (over 2^32 * 2 * OWN_FIXED_ALIGN bytes: 64 GiB on 32-bit
+ * targets, 128 GiB on 64-bit ones; give such memory as several regions). The caller keeps ownership of buf and
  * must not touch it while the heap is in use; there is nothing to destroy:
  * drop the buffer when done. O(1). */
 OWN_API own_fixed_t *own_fixed_init(void *buf, size_t size);
