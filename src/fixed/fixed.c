@@ -41,15 +41,12 @@ static inline void set_used_hdr(own_fixed_t *h, blk_t *b, size_t size) {
   ((blk_t *)((char *)b + size))->prev = (uintptr_t)size ^ h->key;
 }
 
-
-
 static void set_top(own_fixed_t *h, unsigned band) {
   uint32_t m = h->cib[band];
   uint32_t v = m ? log2_32(m) + 1 : 0;
   unsigned sh = (band & 3u) * 8u;
   h->top[band >> 2] = (h->top[band >> 2] & ~((uint32_t)0xFFu << sh)) | (v << sh);
 }
-
 
 void _own_fixed_insert(own_fixed_t *h, blk_t *b, size_t size) {
   unsigned c = class_of(h, size), band = band_of(h, b);
