@@ -1303,7 +1303,18 @@ static void child_free_wild(void) {
   heap_still_sound(NULL, NULL);
 }
 
+/* OWN_OPT_ERROR_ABORT: report, then abort. */
+static void abort_on_error(void *arg) {
+  (void)arg;
+  own_set_error_handler(NULL, NULL); /* the default handler prints */
+  own_option_set(OWN_OPT_ERROR_ABORT, 1);
+  int local[4];
+  free(opaque(local));
+  _exit(0); /* not reached */
+}
+
 static void test_invalid_frees(void) {
+  OWN_EXPECT_DEATH(abort_on_error, NULL, SIGABRT, "invalid free");
   in_child(child_free_stack, "free of stack addresses");
   in_child(child_free_static, "free of static addresses");
   in_child(child_free_mmap, "free of an mmap'd region");
@@ -1334,12 +1345,21 @@ static void test_stats(void) {
   OWN_CHECK_EQ(s2.allocated, s0.allocated);
   OWN_CHECK_EQ(s2.allocated_blocks, s0.allocated_blocks);
 
+  /* Every live block is accounted for in the breakdown: in a class of
+   * classes[], or as huge ("larger than the largest size class"). One block
+   * of each kind: small, medium, between the largest class and 1 MiB, huge. */
   enum { N = 1000 };
   static void *q[N];
   for (int i = 0; i < N; i++) q[i] = malloc(opq(40));
+  void *kinds[4] = {malloc(opq(3000)), malloc(opq(40000)), malloc(opq(200000)),
+                    malloc(opq(3 * MiB))};
   own_stats(&s1);
-  OWN_CHECK_EQ(s1.allocated_blocks, s0.allocated_blocks + N);
-  OWN_CHECK(s1.allocated >= s0.allocated + N * 40);
+  OWN_CHECK_EQ(s1.allocated_blocks, s0.allocated_blocks + N + 4);
+  OWN_CHECK(s1.allocated >= s0.allocated + N * 40 + 3000 + 40000 + 200000 + 3 * MiB);
+  size_t largest_class = 0;
+  for (size_t c = 0; c < s1.class_count && c < OWN_STATS_CLASSES; c++)
+    if (s1.classes[c].block_size > largest_class) largest_class = s1.classes[c].block_size;
+  OWN_CHECK(s1.huge_blocks >= s0.huge_blocks + 1 + (200000 > largest_class));
   size_t in_classes = 0;
   bool class_seen = false;
   for (size_t c = 0; c < s1.class_count && c < OWN_STATS_CLASSES; c++) {
@@ -1351,6 +1371,7 @@ static void test_stats(void) {
   OWN_CHECK(class_seen);
   OWN_CHECK_EQ(in_classes + s1.huge_blocks, s1.allocated_blocks);
   for (int i = 0; i < N; i++) free(q[i]);
+  for (int i = 0; i < 4; i++) free(kinds[i]);
 
   /* a huge block shows up as one, with its bytes committed */
   own_stats(&s0);

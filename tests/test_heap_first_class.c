@@ -51,11 +51,18 @@ typedef struct visit_state {
   size_t n;
   size_t calls, unknown, too_small, dead;
   size_t stop_after; /* 0: never stop */
+  uintptr_t last;    /* the previous block visited */
+  size_t disorder;   /* blocks of one 64 KiB slice visited out of address order */
 } visit_state_t;
 
 static bool visitor(void *block, size_t usable, void *arg) {
   visit_state_t *v = arg;
   v->calls++;
+  /* Pages are runs of whole 64 KiB slices and are walked one at a time in
+   * address order: two blocks in a row from the same slice must ascend. */
+  if (v->calls > 1 && ((uintptr_t)block >> 16) == (v->last >> 16) && (uintptr_t)block <= v->last)
+    v->disorder++;
+  v->last = (uintptr_t)block;
   rec_t key = {(uintptr_t)block, 0, 0, false};
   rec_t *r = bsearch(&key, v->recs, v->n, sizeof *r, cmp_rec);
   if (!r) {
@@ -200,7 +207,7 @@ static void test_heap_lifecycle(void) {
   qsort(all, N + R, sizeof *all, cmp_rec);
   size_t live = 0;
   for (size_t i = 0; i < N + R; i++) live += all[i].live && all[i].p;
-  visit_state_t v = {all, N + R, 0, 0, 0, 0, 0};
+  visit_state_t v = {all, N + R, 0, 0, 0, 0, 0, 0, 0};
   OWN_CHECK(own_heap_visit(h, visitor, &v));
   size_t once = 0, twice = 0, missed = 0;
   for (size_t i = 0; i < N + R; i++) {
@@ -217,9 +224,10 @@ static void test_heap_lifecycle(void) {
   OWN_CHECK_EQ(v.unknown, 0);
   OWN_CHECK_EQ(v.dead, 0);
   OWN_CHECK_EQ(v.too_small, 0);
+  OWN_CHECK_EQ(v.disorder, 0);
 
   /* the walk stops when the visitor says so */
-  visit_state_t vs = {all, N + R, 0, 0, 0, 0, 10};
+  visit_state_t vs = {all, N + R, 0, 0, 0, 0, 10, 0, 0};
   OWN_CHECK(!own_heap_visit(h, visitor, &vs));
   OWN_CHECK_EQ(vs.calls, 10);
 

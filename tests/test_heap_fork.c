@@ -26,7 +26,7 @@
 #define KiB ((size_t)1024)
 #define MiB ((size_t)1024 * 1024)
 
-enum { WORKERS = 3, FORKS = 12, GIFTS = 500 };
+enum { WORKERS = 3, FORKS = 10, GIFTS = 500 };
 
 static atomic_bool stop;
 static atomic_int worker_bad;
@@ -126,8 +126,8 @@ static int child_work(void) {
     if (p[i] && (p[i][0] != (uint8_t)i || p[i][n - 1] != (uint8_t)(i >> 3))) bad++;
     free(p[i]);
   }
-  static const size_t big[] = {100 * KiB, 700 * KiB, 1 * MiB, 3 * MiB, 9 * MiB, 33 * MiB};
-  for (int r = 0; r < 3; r++)
+  static const size_t big[] = {100 * KiB, 700 * KiB, 1 * MiB, 3 * MiB, 9 * MiB, 17 * MiB};
+  for (int r = 0; r < 2; r++)
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
       uint8_t *b = malloc(big[i]);
       if (!b) {

@@ -197,6 +197,16 @@ static int huge_blocks(void) {
   return report("8 huge blocks of 32 MiB, freed, idle", H * 32 * MiB, peak, rss());
 }
 
+/* 6. OWN_PURGE_KIB = 0: pages go back as they empty, no idling needed */
+static int purge_at_once(void) {
+  own_option_set(OWN_OPT_PURGE_KIB, 0);
+  blocks_t b;
+  if (!fill_small(&b, TOTAL / 2)) return 1;
+  size_t peak = rss();
+  free_all(&b);
+  return report("OWN_PURGE_KIB=0: freed, measured at once", TOTAL / 2, peak, rss());
+}
+
 static void run(int (*fn)(void), const char *what) {
   fflush(stdout);
   fflush(stderr);
@@ -218,5 +228,6 @@ int main(void) {
   run(idle_thread, "idle thread");
   run(remote_free, "remote free");
   run(huge_blocks, "huge blocks");
+  run(purge_at_once, "purge at once");
   return own_test_done();
 }

@@ -223,6 +223,16 @@ static void *worker(void *arg) {
         atomic_fetch_add(&reallocs, 1);
       }
     }
+    /* own_collect and own_stats while the other threads run */
+    if (op % 5000 == 4999) {
+      if ((uintptr_t)arg % 2) {
+        own_collect();
+      } else {
+        own_stats_t st;
+        own_stats(&st);
+        if (st.threads == 0 || st.committed == 0) atomic_fetch_add(&bad, 1);
+      }
+    }
     if (rnd(&x) % 4 == 0) {
       blk_t b;
       if (xchg_take(&b, &x)) {
