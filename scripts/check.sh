@@ -43,9 +43,13 @@ build_and_test() { # dir, ctest args..., -- cmake args...
   local ctest_args=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do ctest_args+=("$1"); shift; done
   [ "${1:-}" = "--" ] && shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null &&
-    cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[ *[0-9]+%\]' &&
-    ctest --test-dir "$dir" -j "$JOBS" --output-on-failure "${ctest_args[@]}"
+  mkdir -p "$dir"
+  if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" && cmake --build "$dir" -j "$JOBS"; } \
+      >"$dir/build.log" 2>&1; then
+    grep -vE '^\[ *[0-9]+%\]' "$dir/build.log" | tail -40
+    return 1
+  fi
+  ctest --test-dir "$dir" -j "$JOBS" --output-on-failure "${ctest_args[@]}"
 }
 
 step "gcc" build_and_test $ROOT/gcc -- -DCMAKE_C_COMPILER=gcc
