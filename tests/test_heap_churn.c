@@ -162,7 +162,42 @@ static void test_late_destructors(void) {
   pthread_key_delete(late_key);
 }
 
+/* ---- many threads alive at once ---- */
+enum { MANY = 300 };
+static pthread_barrier_t many_bar;
+static void *many_thread(void *arg) {
+  (void)arg;
+  void *p[50];
+  for (int i = 0; i < 50; i++) p[i] = malloc(16 + (size_t)i * 100);
+  pthread_barrier_wait(&many_bar); /* everyone holds blocks */
+  pthread_barrier_wait(&many_bar); /* main has looked */
+  for (int i = 0; i < 50; i++) free(p[i]);
+  return NULL;
+}
+static void test_many_threads(void) {
+  free(malloc(16)); /* main has its heap before counting */
+  own_stats_t s0, s;
+  own_stats(&s0);
+  pthread_t t[MANY];
+  pthread_barrier_init(&many_bar, NULL, MANY + 1);
+  int made = 0;
+  for (int i = 0; i < MANY; i++) made += pthread_create(&t[i], NULL, many_thread, NULL) == 0;
+  OWN_CHECK_EQ(made, MANY);
+  pthread_barrier_wait(&many_bar);
+  own_stats(&s);
+  OWN_CHECK_EQ(s.threads, s0.threads + MANY);
+  /* (pthread_create allocates a little from main's heap too) */
+  OWN_CHECK(s.allocated_blocks >= s0.allocated_blocks + MANY * 50);
+  pthread_barrier_wait(&many_bar);
+  for (int i = 0; i < MANY; i++) pthread_join(t[i], NULL);
+  pthread_barrier_destroy(&many_bar);
+  own_stats(&s);
+  OWN_CHECK_EQ(s.threads, s0.threads);
+  OWN_CHECK(s.allocated_blocks <= s0.allocated_blocks + 16);
+}
+
 int main(void) {
+  test_many_threads();
   test_late_destructors();
   own_collect();
   own_stats_t s0, s;
