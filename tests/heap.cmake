@@ -44,3 +44,18 @@ foreach(prog python sqlite git perl gcc)
   set_tests_properties(heap_preload_${prog} PROPERTIES
     SKIP_RETURN_CODE 77 TIMEOUT 180 LABELS "heap;preload")
 endforeach()
+
+# With OWN_VALGRIND=ON the heap tells memcheck about its blocks: the
+# first-class heap test (small, and it walks every path: remote frees, visit,
+# destroy) must then run clean under memcheck. nouserintercepts: the program
+# links libown.a, whose malloc memcheck must leave alone.
+if(OWN_VALGRIND)
+  find_program(OWN_HEAP_VALGRIND valgrind)
+  if(OWN_HEAP_VALGRIND)
+    add_test(NAME test_heap_first_class_valgrind
+             COMMAND ${OWN_HEAP_VALGRIND} -q --soname-synonyms=somalloc=nouserintercepts
+                     --error-exitcode=1 $<TARGET_FILE:test_heap_first_class>)
+    set_tests_properties(test_heap_first_class_valgrind PROPERTIES
+      TIMEOUT 600 LABELS "heap;valgrind")
+  endif()
+endif()
