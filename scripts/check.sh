@@ -58,6 +58,8 @@ if have clang; then
 else
   echo "== clang: skipped (clang is not installed)"
 fi
+# UBSan's own SIGSEGV handler would stand between the stack tests and theirs.
+export UBSAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:print_stacktrace=1
 step "gcc -fsanitize=undefined" build_and_test $ROOT/ubsan -LE nosanitize -- -DCMAKE_C_COMPILER=gcc -DOWN_SANITIZE=undefined -DOWN_BENCH=OFF
 if have valgrind; then
   step "valgrind" build_and_test $ROOT/valgrind -L valgrind -- -DCMAKE_C_COMPILER=gcc -DOWN_VALGRIND=ON -DOWN_BENCH=OFF

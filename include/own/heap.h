@@ -145,8 +145,9 @@ typedef struct own_stats {
   size_t os_purge_calls;   /* madvise calls that gave pages back                   */
   size_t threads;          /* threads that have a heap now                         */
   size_t abandoned_segments; /* segments of exited threads not yet adopted         */
-  size_t huge_blocks;      /* live blocks larger than the largest size class       */
-  size_t huge_bytes;       /* their bytes                                          */
+  size_t huge_blocks;      /* live blocks larger than the largest size class (64 KiB):
+                              included in allocated_blocks, not in `classes`      */
+  size_t huge_bytes;       /* their bytes (included in allocated)                  */
   size_t class_count;      /* entries used in `classes`                            */
   struct {
     size_t block_size;     /* bytes                                                */

@@ -44,16 +44,22 @@ void own_stats(own_stats_t *out) {
       if (page->bin > 0) {
         out->classes[page->bin - 1].blocks += live;
         out->classes[page->bin - 1].pages++;
+      } else { /* a large block: above the largest class */
+        out->huge_blocks += live;
+        out->huge_bytes += live * page->block_size;
       }
     }
   }
+  size_t mapped_blocks = 0, mapped_bytes = 0;
   for (own_segment_t *seg = _own_huge_segments; seg; seg = seg->all_next) {
-    out->huge_blocks++;
-    out->huge_bytes += seg->huge_size;
+    mapped_blocks++;
+    mapped_bytes += seg->huge_size;
   }
   _own_unlock();
-  out->allocated += out->huge_bytes;
-  out->allocated_blocks += out->huge_blocks;
+  out->huge_blocks += mapped_blocks;
+  out->huge_bytes += mapped_bytes;
+  out->allocated += mapped_bytes;
+  out->allocated_blocks += mapped_blocks;
   out->committed = atomic_load_explicit(&_own_committed, memory_order_relaxed);
   out->peak_committed = atomic_load_explicit(&_own_peak_committed, memory_order_relaxed);
   out->abandoned_segments = atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed);
