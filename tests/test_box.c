@@ -137,7 +137,7 @@ struct al4096 {
 };
 
 static void check_align(const own_allocator_t *a, size_t align, size_t size) {
-  own_layout_t l;
+  own_layout_t l = {0, 1};
   OWN_CHECK(own_layout_from_size_align(size, align, &l));
   void *boxes[8];
   for (int i = 0; i < 8; i++) {

@@ -1,13 +1,20 @@
 /* bench_ownership.c — what ownership costs over the allocation it wraps.
  *
- *   box      own_box_new + own_box_drop (default heap) vs own_alloc +
- *            own_dealloc of the very block Box allocates (header + value),
- *            and of the bare value; one at a time, and 1000 live at once.
+ *   box      own_box_new + own_box_drop (default heap) against the raw
+ *            allocation of the very block Box uses (own/box.h: heap form,
+ *            16-byte header + value), made two ways: the Layout API
+ *            (own_alloc + own_dealloc, what Rust's Box::new calls) and the
+ *            malloc family (own_malloc + own_free, the cheapest way in). One
+ *            at a time, and 1000 live at once. The layout is a compile-time
+ *            constant, as with OWN_BOX_NEW(T, NULL, ...); one row gives Box a
+ *            layout known only at run time (the library call), one a 64-byte
+ *            aligned value (the general form).
  *   rc/arc   a clone + drop pair on a live value (the count goes 1 -> 2 -> 1).
  *
  * Times are the median of 9 runs, in ns per operation (per new+drop pair or
- * per clone+drop pair). `--count N` runs only N rc, arc and box operations,
- * for instruction counts under callgrind (see build.sh).
+ * per clone+drop pair); the loops compared in one row run alternately, so
+ * drift in the machine's speed affects them alike. `--count N` runs each
+ * loop N times only, for instruction counts under callgrind (see build.sh).
  */
 #include <own/arc.h>
 #include <own/box.h>
@@ -34,53 +41,31 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-typedef void (*bench_fn)(long n, own_layout_t l);
+typedef void (*bench_fn)(long n);
 
-/* Times f(n, l) RUNS times; returns the median in ns per iteration. */
-static double measure(bench_fn f, long n, own_layout_t l) {
-  double t[RUNS];
-  f(n / 10, l); /* warm up */
+/* Times the k loops f[0..k) alternately, RUNS times; medians in ns per
+ * iteration into t[0..k). */
+static void measure(int k, const bench_fn *f, long n, double *t) {
+  double all[4][RUNS];
+  for (int j = 0; j < k; j++) f[j](n / 10); /* warm up */
   for (int r = 0; r < RUNS; r++) {
-    double t0 = now_ns();
-    f(n, l);
-    t[r] = (now_ns() - t0) / (double)n;
+    for (int j = 0; j < k; j++) {
+      double t0 = now_ns();
+      f[j](n);
+      all[j][r] = (now_ns() - t0) / (double)n;
+    }
   }
-  qsort(t, RUNS, sizeof t[0], cmp_double);
-  return t[RUNS / 2];
-}
-
-/* Times two loops alternately (a run of one, then a run of the other), so
- * drift in the machine's speed affects both alike; medians in *ta, *tb. */
-static void measure2(bench_fn fa, own_layout_t la, bench_fn fb, own_layout_t lb, long n,
-                     double *ta, double *tb) {
-  double a[RUNS], b[RUNS];
-  fa(n / 10, la);
-  fb(n / 10, lb);
-  for (int r = 0; r < RUNS; r++) {
-    double t0 = now_ns();
-    fa(n, la);
-    double t1 = now_ns();
-    fb(n, lb);
-    double t2 = now_ns();
-    a[r] = (t1 - t0) / (double)n;
-    b[r] = (t2 - t1) / (double)n;
+  for (int j = 0; j < k; j++) {
+    qsort(all[j], RUNS, sizeof all[j][0], cmp_double);
+    t[j] = all[j][RUNS / 2];
   }
-  qsort(a, RUNS, sizeof a[0], cmp_double);
-  qsort(b, RUNS, sizeof b[0], cmp_double);
-  *ta = a[RUNS / 2];
-  *tb = b[RUNS / 2];
 }
 
-/* The block Box allocates for a value of layout l: a 32-byte header, then the
- * value at its alignment (own/box.h). */
-static own_layout_t box_block(own_layout_t l) {
-  own_layout_t hdr = {32, 8}, out;
-  size_t off;
-  own_layout_extend(hdr, l, &out, &off);
-  return own_layout_pad_to_align(out);
-}
+/* ---- the loops -------------------------------------------------------------
+ * Each body is inlined into one function per layout, so the layout is a
+ * constant there, as in real code. */
 
-static __attribute__((noinline)) void raw_one(long n, own_layout_t l) {
+static inline __attribute__((always_inline)) void alloc_one(long n, own_layout_t l) {
   for (long i = 0; i < n; i++) {
     void *p = own_alloc(l);
     *(char *)p = 1;
@@ -88,7 +73,15 @@ static __attribute__((noinline)) void raw_one(long n, own_layout_t l) {
     own_dealloc(p, l);
   }
 }
-static __attribute__((noinline)) void box_one(long n, own_layout_t l) {
+static inline __attribute__((always_inline)) void malloc_one(long n, size_t size) {
+  for (long i = 0; i < n; i++) {
+    void *p = own_malloc(size);
+    *(char *)p = 1;
+    keep(p);
+    own_free(p);
+  }
+}
+static inline __attribute__((always_inline)) void box_one(long n, own_layout_t l) {
   for (long i = 0; i < n; i++) {
     void *p = own_box_new(NULL, l, NULL);
     *(char *)p = 1;
@@ -97,7 +90,7 @@ static __attribute__((noinline)) void box_one(long n, own_layout_t l) {
   }
 }
 static void *slots[BATCH];
-static __attribute__((noinline)) void raw_batch(long n, own_layout_t l) {
+static inline __attribute__((always_inline)) void alloc_batch(long n, own_layout_t l) {
   for (long i = 0; i < n; i += BATCH) {
     for (int j = 0; j < BATCH; j++) {
       slots[j] = own_alloc(l);
@@ -107,7 +100,17 @@ static __attribute__((noinline)) void raw_batch(long n, own_layout_t l) {
     for (int j = 0; j < BATCH; j++) own_dealloc(slots[j], l);
   }
 }
-static __attribute__((noinline)) void box_batch(long n, own_layout_t l) {
+static inline __attribute__((always_inline)) void malloc_batch(long n, size_t size) {
+  for (long i = 0; i < n; i += BATCH) {
+    for (int j = 0; j < BATCH; j++) {
+      slots[j] = own_malloc(size);
+      *(char *)slots[j] = 1;
+    }
+    keep(slots);
+    for (int j = 0; j < BATCH; j++) own_free(slots[j]);
+  }
+}
+static inline __attribute__((always_inline)) void box_batch(long n, own_layout_t l) {
   for (long i = 0; i < n; i += BATCH) {
     for (int j = 0; j < BATCH; j++) {
       slots[j] = own_box_new(NULL, l, NULL);
@@ -118,17 +121,52 @@ static __attribute__((noinline)) void box_batch(long n, own_layout_t l) {
   }
 }
 
+/* The block Box allocates for a value of N bytes, alignment <= 16 (own/box.h). */
+#define HEAP_BLOCK(N) ((own_layout_t){OWN_BOX_HEAP_HEADER + (N), 16})
+#define VALUE(N) ((own_layout_t){(N), 8})
+
+#define LOOPS(N)                                                                            \
+  static __attribute__((noinline)) void alloc_one_##N(long n) { alloc_one(n, HEAP_BLOCK(N)); } \
+  static __attribute__((noinline)) void malloc_one_##N(long n) {                            \
+    malloc_one(n, OWN_BOX_HEAP_HEADER + (N));                                              \
+  }                                                                                         \
+  static __attribute__((noinline)) void box_one_##N(long n) { box_one(n, VALUE(N)); }         \
+  static __attribute__((noinline)) void alloc_batch_##N(long n) {                           \
+    alloc_batch(n, HEAP_BLOCK(N));                                                          \
+  }                                                                                         \
+  static __attribute__((noinline)) void malloc_batch_##N(long n) {                          \
+    malloc_batch(n, OWN_BOX_HEAP_HEADER + (N));                                            \
+  }                                                                                         \
+  static __attribute__((noinline)) void box_batch_##N(long n) { box_batch(n, VALUE(N)); }
+LOOPS(16)
+LOOPS(64)
+LOOPS(256)
+
+/* Box with a layout the compiler cannot see: the library's own_box_new. */
+static own_layout_t runtime_layout;
+static __attribute__((noinline)) void box_one_rt(long n) { box_one(n, runtime_layout); }
+
+/* A 64-byte aligned value: Box's general form (32-byte header, value at 64). */
+static own_layout_t general_block(own_layout_t l) {
+  own_layout_t hdr = {32, 8}, out;
+  size_t off;
+  own_layout_extend(hdr, l, &out, &off);
+  return own_layout_pad_to_align(out);
+}
+static __attribute__((noinline)) void alloc_one_a64(long n) {
+  alloc_one(n, ((own_layout_t){128, 64})); /* general_block({64, 64}) */
+}
+static __attribute__((noinline)) void box_one_a64(long n) { box_one(n, ((own_layout_t){64, 64})); }
+
 static void *shared_rc, *shared_arc;
-static __attribute__((noinline)) void rc_pair(long n, own_layout_t l) {
-  (void)l;
+static __attribute__((noinline)) void rc_pair(long n) {
   for (long i = 0; i < n; i++) {
     void *c = own_rc_clone(shared_rc);
     keep(c);
     own_rc_drop(c);
   }
 }
-static __attribute__((noinline)) void arc_pair(long n, own_layout_t l) {
-  (void)l;
+static __attribute__((noinline)) void arc_pair(long n) {
   for (long i = 0; i < n; i++) {
     void *c = own_arc_clone(shared_arc);
     keep(c);
@@ -136,48 +174,55 @@ static __attribute__((noinline)) void arc_pair(long n, own_layout_t l) {
   }
 }
 
+static void row(const char *what, bench_fn fm, bench_fn fa, bench_fn fb, long n) {
+  bench_fn f[3] = {fm, fa, fb};
+  double t[3];
+  measure(3, f, n, t);
+  printf("%-36s %9.2f %9.2f %9.2f %+8.1f%% %+8.1f%%\n", what, t[0], t[1], t[2],
+         100.0 * (t[2] / t[1] - 1), 100.0 * (t[2] / t[0] - 1));
+}
+
 int main(int argc, char **argv) {
   own_layout_t l16 = {16, 8};
+  runtime_layout = l16;
   shared_rc = own_rc_new(NULL, l16, NULL);
   shared_arc = own_arc_new(NULL, l16, NULL);
+  if (general_block((own_layout_t){64, 64}).size != 128) return 1; /* alloc_one_a64's block */
 
   if (argc > 2 && strcmp(argv[1], "--count") == 0) {
     long n = atol(argv[2]);
-    rc_pair(n, l16);
-    arc_pair(n, l16);
-    box_one(n, l16);
-    raw_one(n, box_block(l16));
-    box_batch(n, l16);
-    raw_batch(n, box_block(l16));
+    static const bench_fn counted[] = {rc_pair,        arc_pair,        box_one_16,  alloc_one_16,
+                                       malloc_one_16,  box_batch_16,    alloc_batch_16,
+                                       malloc_batch_16, box_one_rt,     box_one_a64, alloc_one_a64};
+    for (size_t i = 0; i < sizeof counted / sizeof counted[0]; i++) counted[i](n);
     own_rc_drop(shared_rc);
     own_arc_drop(shared_arc);
     return 0;
   }
 
   long n = argc > 1 ? atol(argv[1]) : 5000000;
-  static const size_t sizes[] = {16, 64, 256};
-  printf("%-34s %10s %10s %10s %8s\n", "operation (ns per new+drop)", "raw value", "raw block",
-         "box", "box/blk");
-  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-    own_layout_t l = {sizes[i], 8};
-    own_layout_t b = box_block(l);
-    double rv = measure(raw_one, n, l), rb, bx;
-    measure2(raw_one, b, box_one, l, n, &rb, &bx);
-    printf("one at a time, %4zu-byte value     %10.2f %10.2f %10.2f %+7.1f%%\n", sizes[i], rv, rb, bx,
-           100.0 * (bx / rb - 1));
-    rv = measure(raw_batch, n, l);
-    measure2(raw_batch, b, box_batch, l, n, &rb, &bx);
-    printf("1000 live,     %4zu-byte value     %10.2f %10.2f %10.2f %+7.1f%%\n", sizes[i], rv, rb, bx,
-           100.0 * (bx / rb - 1));
+  printf("%-36s %9s %9s %9s %9s %9s\n", "ns per new+drop", "malloc", "alloc", "box",
+         "vs alloc", "vs malloc");
+  row("one at a time,   16-byte value", malloc_one_16, alloc_one_16, box_one_16, n);
+  row("1000 live,       16-byte value", malloc_batch_16, alloc_batch_16, box_batch_16, n);
+  row("one at a time,   64-byte value", malloc_one_64, alloc_one_64, box_one_64, n);
+  row("1000 live,       64-byte value", malloc_batch_64, alloc_batch_64, box_batch_64, n);
+  row("one at a time,  256-byte value", malloc_one_256, alloc_one_256, box_one_256, n);
+  row("1000 live,      256-byte value", malloc_batch_256, alloc_batch_256, box_batch_256, n);
+  row("16-byte, layout known at run time", malloc_one_16, alloc_one_16, box_one_rt, n);
+  {
+    bench_fn f[2] = {alloc_one_a64, box_one_a64};
+    double t[2];
+    measure(2, f, n, t);
+    printf("%-36s %9s %9.2f %9.2f %+8.1f%%\n", "64-byte, align 64 (general form)", "-", t[0],
+           t[1], 100.0 * (t[1] / t[0] - 1));
   }
-  own_layout_t big = {64, 64};
-  double rb, bx;
-  measure2(raw_one, box_block(big), box_one, big, n, &rb, &bx);
-  printf("one at a time, 64-byte, align 64   %10s %10.2f %10.2f %+7.1f%%\n", "-", rb, bx,
-         100.0 * (bx / rb - 1));
-  printf("\n%-34s %10s\n", "operation", "ns per pair");
-  printf("%-34s %10.2f\n", "own_rc_clone + own_rc_drop", measure(rc_pair, n, l16));
-  printf("%-34s %10.2f\n", "own_arc_clone + own_arc_drop", measure(arc_pair, n, l16));
+  printf("\n%-36s %9s\n", "operation", "ns/pair");
+  bench_fn f[2] = {rc_pair, arc_pair};
+  double t[2];
+  measure(2, f, n, t);
+  printf("%-36s %9.2f\n", "own_rc_clone + own_rc_drop", t[0]);
+  printf("%-36s %9.2f\n", "own_arc_clone + own_arc_drop", t[1]);
   own_rc_drop(shared_rc);
   own_arc_drop(shared_arc);
   return 0;

@@ -4,7 +4,8 @@
 # at -O2 into one program, then
 #   1. the timing table (bench_ownership),
 #   2. instructions per call under callgrind, when valgrind is installed,
-#   3. the machine code of own_rc_clone / own_rc_drop.
+#   3. the machine code of the Box loop, _own_box_init, own_box_drop,
+#      own_rc_clone and own_rc_drop.
 # Usage: sh bench/ownership/build.sh [iterations]   (from anywhere)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -28,17 +29,22 @@ if command -v valgrind >/dev/null 2>&1 && command -v callgrind_annotate >/dev/nu
       --soname-synonyms=somalloc=nouserintercepts "$OUT/bench_ownership" --count $N >/dev/null 2>&1
   # Inclusive instructions of each benchmark loop, divided by its iterations.
   callgrind_annotate --inclusive=yes "$OUT/callgrind.out" 2>/dev/null | awk -v n=$N '
-    function row(label, key) { if (key in ir) printf "  %-44s %6.1f\n", label, ir[key] / n }
-    /bench_ownership\.c:[a-z_]+ / {
+    function row(label, key) { if (key in ir) printf "  %-50s %6.1f\n", label, ir[key] / n }
+    /bench_ownership\.c:[a-z_0-9]+ / {
       c = $1; gsub(",", "", c)
       f = $0; sub(/.*bench_ownership\.c:/, "", f); sub(/ .*/, "", f); ir[f] = c
     }
     END {
-      printf "  %-44s %6s\n", "loop (per iteration)", "instr"
-      row("own_alloc + own_dealloc, Box-sized block", "raw_one")
-      row("own_box_new + own_box_drop", "box_one")
-      row("  the same, 1000 live: raw", "raw_batch")
-      row("  the same, 1000 live: box", "box_batch")
+      printf "  %-50s %6s\n", "loop (per iteration)", "instr"
+      row("own_malloc + own_free of Box'"'"'s block (16-byte value)", "malloc_one_16")
+      row("own_alloc + own_dealloc of Box'"'"'s block", "alloc_one_16")
+      row("own_box_new + own_box_drop (constant layout)", "box_one_16")
+      row("  the same, 1000 live: malloc", "malloc_batch_16")
+      row("  the same, 1000 live: alloc", "alloc_batch_16")
+      row("  the same, 1000 live: box", "box_batch_16")
+      row("own_box_new + own_box_drop, run-time layout", "box_one_rt")
+      row("align 64: own_alloc + own_dealloc of the block", "alloc_one_a64")
+      row("align 64: own_box_new + own_box_drop", "box_one_a64")
       row("own_rc_clone + own_rc_drop", "rc_pair")
       row("own_arc_clone + own_arc_drop", "arc_pair")
     }'
@@ -47,7 +53,7 @@ fi
 if command -v objdump >/dev/null 2>&1; then
   echo
   echo "== machine code"
-  for f in own_rc_clone own_rc_drop; do
+  for f in box_one_16 _own_box_init own_box_drop own_rc_clone own_rc_drop; do
     objdump -d --no-show-raw-insn "$OUT/bench_ownership" |
       awk -v f="$f" '$0 ~ "<"f">:$" { p = 1 } p && /^$/ { exit } p'
   done

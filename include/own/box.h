@@ -3,12 +3,15 @@
  * file, release a lock, drop the boxes a struct owns).
  *
  * A box is a plain `T *` to the value. A small header sits in front of the
- * value, at a negative offset computed from the value's layout with
- * own_layout_extend, so the value keeps its own alignment however large it is
- * (32, 64, 4096 bytes: the block is allocated with max(header, value)
- * alignment and the value placed at the first suitably aligned offset after
- * the header). The header records the allocator, the drop function, the
- * layout and a tag that marks the box live.
+ * value, at a fixed negative offset, holding the drop function, the value's
+ * layout and a tag that marks the box live. Two header forms:
+ *  - the heap form (16 bytes), for the common case: own's heap (allocator
+ *    NULL), alignment at most 16, size below 2^29 bytes. The block is
+ *    own_malloc(16 + size), freed with own_free; see "ABI" below.
+ *  - the general form (32 bytes, the allocator recorded too), for every other
+ *    box: the value at the first offset after the header that its alignment
+ *    allows, computed with own_layout_extend, so it keeps its own alignment
+ *    however large (32, 64, 4096 bytes).
  *
  * Ownership rules, as Rust states them, and what they mean here:
  *  - one owner: the variable holding the pointer. Moving the box is moving
@@ -35,6 +38,11 @@
  * OWN_ERR_BAD_ALIGNMENT; try_ variants then return NULL with errno = EINVAL,
  * plain ones abort.
  *
+ * Cost: with the allocator and the layout known at compile time (OWN_BOX_NEW,
+ * OWN_BOX_OF, ... with NULL), a heap-form constructor is own_malloc plus one
+ * short call that writes the header, in the caller; the drop is one call: tag
+ * check, "dead" mark, drop function, own_free. bench/ownership measures it.
+ *
  * Thread safety: a box is owned by one thread at a time; it may be handed to
  * another thread (moved) and dropped there. Functions are reentrant.
  * Time: O(1) plus the allocator's time and the drop function's.
@@ -44,9 +52,11 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "allocator.h"
 #include "core.h"
+#include "heap.h"
 #include "layout.h"
 
 /* ---- Attributes for ownership checking ------------------------------------
@@ -153,6 +163,122 @@ OWN_API const own_allocator_t *own_box_allocator(const void *box);
 
 /* The drop function the box was made with (may be NULL). */
 OWN_API own_drop_fn_t own_box_drop_fn(const void *box);
+
+/* ---- ABI: heap-form boxes ---------------------------------------------------
+ * A box whose allocator is NULL (own's heap), whose alignment is a power of
+ * two at most 16 and whose size is below OWN_BOX_HEAP_SIZE_LIMIT is one block
+ * of own_malloc(OWN_BOX_HEAP_HEADER + size), freed with own_free:
+ *
+ *   block +  0  own_drop_fn_t drop    the drop function, or NULL
+ *   block +  8  uint32_t layout       size << 3 | log2(alignment)
+ *   block + 12  uint32_t tag          "ownb" while live, "dead" once dropped
+ *   block + 16  the value             16-byte aligned (own_malloc's promise)
+ *
+ * The inline constructors below build such boxes in the caller's code: they
+ * call own_malloc, then _own_box_init (or _own_box_try_init), which writes
+ * the header and returns the value pointer. So the block size, the use of
+ * own_malloc / own_free and the layout word are part of libown's ABI; the
+ * header's other fields and the general form are the library's alone.
+ * Define OWN_BOX_NO_INLINE before including this header to always call the
+ * library functions instead (the same boxes, a few instructions slower). */
+#define OWN_BOX_HEAP_HEADER 16
+#define OWN_BOX_HEAP_SIZE_LIMIT ((size_t)1 << 29)
+
+/* True when a box of layout l from allocator a takes the heap form. */
+#define _OWN_BOX_HEAP_FORM(a, l)                                                   \
+  ((a) == NULL && (l).align - 1 < 16 && ((l).align & ((l).align - 1)) == 0 &&     \
+   (l).size < OWN_BOX_HEAP_SIZE_LIMIT)
+/* The header's layout word for such a layout. */
+#define _OWN_BOX_HEAP_LAYOUT(l) \
+  ((uint32_t)((l).size << 3) | (uint32_t)__builtin_ctzll((unsigned long long)(l).align))
+
+/* Writes the heap-form header at the start of `block` (from
+ * own_malloc(OWN_BOX_HEAP_HEADER + size); `layout` is _OWN_BOX_HEAP_LAYOUT of
+ * the value's layout) and returns the value pointer. NULL block: calls
+ * own_out_of_memory (does not return). For the inline constructors only. */
+OWN_API void *_own_box_init(void *block, uint32_t layout, own_drop_fn_t drop)
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+/* As _own_box_init, but a NULL block gives NULL (errno is own_malloc's ENOMEM). */
+OWN_API void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop)
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+
+/* The inline constructors: the heap form in the caller when the allocator and
+ * the layout are known at compile time to select it (__builtin_constant_p,
+ * after inlining, with optimisation on), else a call to the library function.
+ * The function-like macros of the same names route calls through them;
+ * (own_box_new)(...) or &own_box_new still name the library functions. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(OWN_BOX_NO_INLINE)
+
+#define _OWN_BOX_INLINE static inline __attribute__((always_inline))
+/* Whether the test itself is a constant, not each operand: GCC's
+ * __builtin_constant_p is 0 for a null pointer. */
+#define _OWN_BOX_CONST_HEAP(a, l) \
+  (__builtin_constant_p(_OWN_BOX_HEAP_FORM(a, l)) && _OWN_BOX_HEAP_FORM(a, l))
+
+_OWN_BOX_INLINE void *_own_box_new_inline(const own_allocator_t *a, own_layout_t l,
+                                          own_drop_fn_t drop) {
+  if (_OWN_BOX_CONST_HEAP(a, l))
+    return _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+  return (own_box_new)(a, l, drop);
+}
+_OWN_BOX_INLINE void *_own_box_try_new_inline(const own_allocator_t *a, own_layout_t l,
+                                              own_drop_fn_t drop) {
+  if (_OWN_BOX_CONST_HEAP(a, l))
+    return _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l),
+                             drop);
+  return (own_box_try_new)(a, l, drop);
+}
+_OWN_BOX_INLINE void *_own_box_new_zeroed_inline(const own_allocator_t *a, own_layout_t l,
+                                                 own_drop_fn_t drop) {
+  if (_OWN_BOX_CONST_HEAP(a, l)) {
+    void *p =
+        _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+    __builtin_memset(p, 0, l.size);
+    return p;
+  }
+  return (own_box_new_zeroed)(a, l, drop);
+}
+_OWN_BOX_INLINE void *_own_box_try_new_zeroed_inline(const own_allocator_t *a, own_layout_t l,
+                                                     own_drop_fn_t drop) {
+  if (_OWN_BOX_CONST_HEAP(a, l)) {
+    void *p = _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size),
+                                _OWN_BOX_HEAP_LAYOUT(l), drop);
+    if (p) __builtin_memset(p, 0, l.size);
+    return p;
+  }
+  return (own_box_try_new_zeroed)(a, l, drop);
+}
+_OWN_BOX_INLINE void *_own_box_from_inline(const own_allocator_t *a, own_layout_t l,
+                                           own_drop_fn_t drop, const void *value) {
+  if (_OWN_BOX_CONST_HEAP(a, l)) {
+    void *p =
+        _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+    __builtin_memcpy(p, value, l.size);
+    return p;
+  }
+  return (own_box_from)(a, l, drop, value);
+}
+_OWN_BOX_INLINE void *_own_box_try_from_inline(const own_allocator_t *a, own_layout_t l,
+                                               own_drop_fn_t drop, const void *value) {
+  if (_OWN_BOX_CONST_HEAP(a, l)) {
+    void *p = _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size),
+                                _OWN_BOX_HEAP_LAYOUT(l), drop);
+    if (p) __builtin_memcpy(p, value, l.size);
+    return p;
+  }
+  return (own_box_try_from)(a, l, drop, value);
+}
+
+/* Variadic, so that an argument holding a top-level comma, such as the
+ * compound literal (own_layout_t){16, 8}, passes through whole. */
+#define own_box_new(...) _own_box_new_inline(__VA_ARGS__)
+#define own_box_try_new(...) _own_box_try_new_inline(__VA_ARGS__)
+#define own_box_new_zeroed(...) _own_box_new_zeroed_inline(__VA_ARGS__)
+#define own_box_try_new_zeroed(...) _own_box_try_new_zeroed_inline(__VA_ARGS__)
+#define own_box_from(...) _own_box_from_inline(__VA_ARGS__)
+#define own_box_try_from(...) _own_box_try_from_inline(__VA_ARGS__)
+
+#endif
 
 OWN_EXTERN_C_END
 

@@ -98,7 +98,8 @@ void _own_block_free(void *value, size_t hdr_size) {
 
 static const char *tag_kind(uint32_t tag) {
   switch (tag) {
-    case _OWN_MAGIC_BOX: return "box";
+    case _OWN_MAGIC_BOX:
+    case _OWN_MAGIC_BOX_HEAP: return "box";
     case _OWN_MAGIC_RC: return "rc";
     case _OWN_MAGIC_ARC: return "arc";
     default: return "owned value";
@@ -110,7 +111,8 @@ void _own_report_bad_tag(const void *value, uint32_t want, const char *who) {
   if (tag == _OWN_MAGIC_DEAD || tag == _OWN_MAGIC_DROPPED) {
     own_report(OWN_ERR_DOUBLE_FREE, value, "%s(%p): this %s was already dropped", who, value,
                tag_kind(want));
-  } else if (tag == _OWN_MAGIC_BOX || tag == _OWN_MAGIC_RC || tag == _OWN_MAGIC_ARC) {
+  } else if (tag == _OWN_MAGIC_BOX || tag == _OWN_MAGIC_BOX_HEAP || tag == _OWN_MAGIC_RC ||
+             tag == _OWN_MAGIC_ARC) {
     own_report(OWN_ERR_INVALID_FREE, value, "%s(%p): this is an own %s, not an own %s", who,
                value, tag_kind(tag), tag_kind(want));
   } else {

@@ -1,9 +1,28 @@
 /* ownership/box.c — Box: one owner, one block (header + value), a drop
  * function run exactly once before the block is freed (own/box.h).
  *
+ * Two header forms, told apart by the tag just before the value:
+ *  - heap form, tag "ownb" (own/box.h, "ABI"): 16 bytes {drop, layout word,
+ *    tag}; allocator NULL, alignment <= 16, size < 2^29. The block is
+ *    own_malloc(16 + size) and goes back with own_free: no layout arithmetic,
+ *    no allocator dispatch. The inline constructors of own/box.h make these
+ *    with own_malloc + _own_box_init; own_box_new makes the same ones when its
+ *    arguments are only known at run time.
+ *  - general form, tag "ownB": the 32-byte _own_meta_t shared with Rc and Arc
+ *    (ownership/ownership.h), built by _own_block_new; any allocator, any
+ *    alignment.
+ * Both keep the tag in the 4 bytes before the value, where Rc and Arc keep
+ * theirs, so every kind recognises the others' values (and reports a box
+ * dropped as an rc as such).
+ *
  * Drop order: the tag is changed to "dead" before the drop function runs, so
  * a drop function that (wrongly) drops its own box again is reported as a
- * double drop instead of freeing twice.
+ * double drop instead of freeing twice. own_box_drop tests the heap-form tag
+ * first, with one compare; everything else is out of that path.
+ *
+ * Built without the alloc layer (OWN_BOX_NO_HEAP, src/ownership/sources.cmake)
+ * there is no own_malloc / own_free: the default allocator's boxes then take
+ * the general form through own_alloc, and no heap-form box can exist.
  */
 #include <errno.h>
 #include <string.h>
@@ -14,9 +33,90 @@
 
 #define BOX_HDR sizeof(_own_meta_t)
 
-/* own_box_new is the one constructor worth a hand-written short path: it is
- * what Box costs over the allocation it wraps (bench/ownership). */
-void *own_box_new(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+/* The heap-form header; its layout is the ABI described in own/box.h. */
+typedef struct heap_hdr {
+  own_drop_fn_t drop; /* may be NULL                          */
+  uint32_t layout;    /* size << 3 | log2(align)              */
+  uint32_t tag;       /* _OWN_MAGIC_BOX_HEAP, then _DEAD       */
+} heap_hdr_t;
+
+_Static_assert(sizeof(heap_hdr_t) == OWN_BOX_HEAP_HEADER, "the heap-form header is 16 bytes");
+_Static_assert(offsetof(heap_hdr_t, tag) + 4 == sizeof(heap_hdr_t) &&
+                   offsetof(_own_meta_t, magic) + 4 == sizeof(_own_meta_t),
+               "both forms keep the tag just before the value");
+
+static inline heap_hdr_t *heap_hdr(const void *box) {
+  return (heap_hdr_t *)((uintptr_t)box - sizeof(heap_hdr_t));
+}
+
+static inline own_layout_t heap_layout(const heap_hdr_t *h) {
+  own_layout_t l = {h->layout >> 3, (size_t)1 << (h->layout & 7)};
+  return l;
+}
+
+#ifdef OWN_BOX_NO_HEAP
+#define HEAP_FORM(a, l) false
+static void heap_free(heap_hdr_t *h) {
+  own_layout_t l = heap_layout(h);
+  own_layout_t bl = {sizeof(heap_hdr_t) + l.size, 16};
+  own_dealloc(h, bl);
+}
+#else
+#define HEAP_FORM(a, l) _OWN_BOX_HEAP_FORM(a, l)
+#define heap_free(h) own_free(h)
+#endif
+
+/* ---- the heap form -------------------------------------------------------- */
+
+OWN_NORETURN __attribute__((noinline, cold)) static void heap_init_fail(uint32_t layout) {
+  own_out_of_memory(sizeof(heap_hdr_t) + (layout >> 3));
+}
+
+static inline void *heap_init(void *block, uint32_t layout, own_drop_fn_t drop) {
+  heap_hdr_t *h = (heap_hdr_t *)block;
+  h->drop = drop;
+  h->layout = layout;
+  h->tag = _OWN_MAGIC_BOX_HEAP;
+  return (char *)block + sizeof(heap_hdr_t);
+}
+
+void *_own_box_init(void *block, uint32_t layout, own_drop_fn_t drop) {
+  if (OWN_UNLIKELY(!block)) heap_init_fail(layout);
+  return heap_init(block, layout, drop);
+}
+
+void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop) {
+  if (OWN_UNLIKELY(!block)) return NULL; /* errno = ENOMEM, from own_malloc */
+  return heap_init(block, layout, drop);
+}
+
+/* The heap form for a layout known only at run time (HEAP_FORM(NULL, l)):
+ * what the inline constructors of own/box.h do, in one place. */
+static inline void *heap_new(own_layout_t l, own_drop_fn_t drop, _own_fail_t fail) {
+#ifndef OWN_BOX_NO_HEAP
+  uint32_t layout = _OWN_BOX_HEAP_LAYOUT(l);
+  void *block = own_malloc(sizeof(heap_hdr_t) + l.size);
+  if (OWN_UNLIKELY(!block)) {
+    if (fail == _OWN_MUST) heap_init_fail(layout);
+    return NULL;
+  }
+  return heap_init(block, layout, drop);
+#else
+  (void)l, (void)drop, (void)fail;
+  return NULL; /* not reached: HEAP_FORM is false */
+#endif
+}
+
+/* ---- constructors ----------------------------------------------------------
+ * The parenthesised names keep own/box.h's function-like macros of the same
+ * names from expanding here. */
+
+/* own_box_new for everything but the heap form; out of line, so that the
+ * heap form's path saves only the registers it needs. Values aligned to at
+ * most 8 skip the general layout arithmetic (the common case with an
+ * allocator given). */
+__attribute__((noinline)) static void *general_new(const own_allocator_t *a, own_layout_t layout,
+                                                   own_drop_fn_t drop) {
   if (OWN_LIKELY(_OWN_SMALL_VALUE(layout))) {
     own_layout_t bl = _own_small_block(BOX_HDR, layout.size);
     char *block = a ? a->alloc(a->ctx, bl) : own_alloc(bl);
@@ -33,35 +133,60 @@ void *own_box_new(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t d
                         "own_box_new");
 }
 
-void *own_box_try_new(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+void *(own_box_new)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+  if (OWN_LIKELY(HEAP_FORM(a, layout))) return heap_new(layout, drop, _OWN_MUST);
+  return general_new(a, layout, drop);
+}
+
+void *(own_box_try_new)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+  if (HEAP_FORM(a, layout)) return heap_new(layout, drop, _OWN_TRY);
   return _own_block_new(a, BOX_HDR, layout, drop, _OWN_MAGIC_BOX, NULL, false, _OWN_TRY,
                         "own_box_try_new");
 }
 
-void *own_box_new_zeroed(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+void *(own_box_new_zeroed)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+  if (HEAP_FORM(a, layout)) return memset(heap_new(layout, drop, _OWN_MUST), 0, layout.size);
   return _own_block_new(a, BOX_HDR, layout, drop, _OWN_MAGIC_BOX, NULL, true, _OWN_MUST,
                         "own_box_new_zeroed");
 }
 
-void *own_box_try_new_zeroed(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+void *(own_box_try_new_zeroed)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop) {
+  if (HEAP_FORM(a, layout)) {
+    void *p = heap_new(layout, drop, _OWN_TRY);
+    return p ? memset(p, 0, layout.size) : NULL;
+  }
   return _own_block_new(a, BOX_HDR, layout, drop, _OWN_MAGIC_BOX, NULL, true, _OWN_TRY,
                         "own_box_try_new_zeroed");
 }
 
-void *own_box_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
-                   const void *value) {
+void *(own_box_from)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
+                     const void *value) {
+  if (HEAP_FORM(a, layout)) return memcpy(heap_new(layout, drop, _OWN_MUST), value, layout.size);
   return _own_block_new(a, BOX_HDR, layout, drop, _OWN_MAGIC_BOX, value, false, _OWN_MUST,
                         "own_box_from");
 }
 
-void *own_box_try_from(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
-                       const void *value) {
+void *(own_box_try_from)(const own_allocator_t *a, own_layout_t layout, own_drop_fn_t drop,
+                         const void *value) {
+  if (HEAP_FORM(a, layout)) {
+    void *p = heap_new(layout, drop, _OWN_TRY);
+    return p ? memcpy(p, value, layout.size) : NULL;
+  }
   return _own_block_new(a, BOX_HDR, layout, drop, _OWN_MAGIC_BOX, value, false, _OWN_TRY,
                         "own_box_try_from");
 }
 
-void own_box_drop(void *box) {
-  if (!box) return;
+/* ---- drop --------------------------------------------------------------- */
+
+/* A heap-form box with a drop function: kept out of own_box_drop so that its
+ * path without one needs no stack frame (both end in a tail call). */
+__attribute__((noinline)) static void heap_drop_with_fn(void *box, own_drop_fn_t drop) {
+  drop(box);
+  heap_free(heap_hdr(box));
+}
+
+/* Every box that is not heap-form, and every pointer that is not a live box. */
+__attribute__((noinline)) static void general_drop(void *box) {
   _own_meta_t *m = _own_meta(box);
   if (OWN_UNLIKELY(m->magic != _OWN_MAGIC_BOX)) {
     _own_report_bad_tag(box, _OWN_MAGIC_BOX, "own_box_drop");
@@ -79,9 +204,31 @@ void own_box_drop(void *box) {
   _own_block_free(box, BOX_HDR);
 }
 
+void own_box_drop(void *box) {
+  if (!box) return;
+  heap_hdr_t *h = heap_hdr(box);
+  if (OWN_LIKELY(h->tag == _OWN_MAGIC_BOX_HEAP)) {
+    h->tag = _OWN_MAGIC_DEAD;
+    own_drop_fn_t drop = h->drop;
+    if (drop) heap_drop_with_fn(box, drop);
+    else heap_free(h);
+    return;
+  }
+  general_drop(box);
+}
+
+/* ---- moving out and inspection -------------------------------------------- */
+
 void own_box_into_inner(void *box, void *out) {
   if (!box) {
     own_report(OWN_ERR_USAGE, NULL, "own_box_into_inner: NULL box");
+    return;
+  }
+  heap_hdr_t *h = heap_hdr(box);
+  if (h->tag == _OWN_MAGIC_BOX_HEAP) {
+    if (out) memmove(out, box, h->layout >> 3);
+    h->tag = _OWN_MAGIC_DEAD;
+    heap_free(h);
     return;
   }
   _own_meta_t *m = _own_meta(box);
@@ -93,8 +240,19 @@ void own_box_into_inner(void *box, void *out) {
   _own_block_free(box, BOX_HDR);
 }
 
-own_layout_t own_box_layout(const void *box) { return _own_value_layout(_own_meta(box)); }
+own_layout_t own_box_layout(const void *box) {
+  const heap_hdr_t *h = heap_hdr(box);
+  if (h->tag == _OWN_MAGIC_BOX_HEAP) return heap_layout(h);
+  return _own_value_layout(_own_meta(box));
+}
 
-const own_allocator_t *own_box_allocator(const void *box) { return _own_meta(box)->alloc; }
+const own_allocator_t *own_box_allocator(const void *box) {
+  if (heap_hdr(box)->tag == _OWN_MAGIC_BOX_HEAP) return NULL;
+  return _own_meta(box)->alloc;
+}
 
-own_drop_fn_t own_box_drop_fn(const void *box) { return _own_meta(box)->drop; }
+own_drop_fn_t own_box_drop_fn(const void *box) {
+  const heap_hdr_t *h = heap_hdr(box);
+  if (h->tag == _OWN_MAGIC_BOX_HEAP) return h->drop;
+  return _own_meta(box)->drop;
+}

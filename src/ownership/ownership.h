@@ -6,8 +6,8 @@
  *   |  padding  | counts | meta      |  value bytes ...  | padding |
  *               <------ header ------>
  *
- * The header is `hdr_size` bytes (Box: meta only; Rc/Arc: two counts, then
- * meta) and always ends exactly where the value starts, so it is found at a
+ * The header is `hdr_size` bytes (Box's general form: meta only; Rc/Arc: two
+ * counts, then meta) and always ends exactly where the value starts, so it is found at a
  * fixed negative offset from the value pointer. The block layout is
  * own_layout_extend({hdr_size, 8}, value) padded to its alignment: the value
  * sits at the first offset >= hdr_size that is a multiple of its alignment,
@@ -30,8 +30,12 @@
 #include "own/box.h"
 
 /* Tags in meta.magic: "ownB", "ownR", "ownA" while live, "drop" once the value
- * is dropped but Weak references keep the memory, "dead" once freed. */
+ * is dropped but Weak references keep the memory, "dead" once freed. Boxes of
+ * own's heap use a shorter header of their own ("heap form", box.c and
+ * own/box.h) that keeps its tag, "ownb", at the same place: the 4 bytes just
+ * before the value. */
 #define _OWN_MAGIC_BOX 0x6f776e42u
+#define _OWN_MAGIC_BOX_HEAP 0x6f776e62u
 #define _OWN_MAGIC_RC 0x6f776e52u
 #define _OWN_MAGIC_ARC 0x6f776e41u
 #define _OWN_MAGIC_DROPPED 0x64726f70u
