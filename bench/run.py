@@ -723,7 +723,18 @@ def machine_info(allocs, args):
         info.append((a, "%s%s" % (p, " (%s)" % ver if ver else "")))
     own = [p for a, p in allocs if a == "own"]
     if own:
-        info.append(("own", own[0]))
+        rev = ""
+        try:
+            repo = os.path.dirname(HERE)
+            rev = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                 text=True, timeout=30).stdout.strip()
+            dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "src/alloc", "src/os",
+                                    "src/core"], capture_output=True, text=True, timeout=30).stdout.strip()
+            if rev and dirty:
+                rev += " with uncommitted changes in src/"
+        except (OSError, subprocess.SubprocessError):
+            pass
+        info.append(("own", own[0] + (" (commit %s)" % rev if rev else "")))
     try:
         info.append(("load average (1, 5, 15 min) at the end", "%.2f %.2f %.2f" % os.getloadavg()))
     except OSError:
