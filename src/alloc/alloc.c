@@ -358,14 +358,14 @@ bool own_is_live_block(const void *p) {
   if (index >= page->capacity) return false;
   /* Walk both free lists; a bound on the walk keeps a racing list harmless. */
   size_t guard = 0;
-  for (own_block_t *b = page->free; b && guard <= page->capacity; b = b->next, guard++) {
+  for (own_block_t *b = page->free; b && guard <= page->capacity; b = _own_link_next(b), guard++) {
     if (b == p) return false;
     if (!own_is_heap_pointer(b)) break;
   }
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_acquire);
   guard = 0;
   for (own_block_t *b = (own_block_t *)(x & ~(uintptr_t)XF_STATE); b && guard <= page->capacity;
-       b = b->next, guard++) {
+       b = _own_link_next(b), guard++) {
     if (b == p) return false;
     if (!own_is_heap_pointer(b)) break;
   }

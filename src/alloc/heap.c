@@ -190,6 +190,15 @@ own_heap_t *own_heap_new(void) {
   return heap;
 }
 
+#if defined(OWN_VALGRIND)
+static bool forget_block(void *block, size_t size, void *arg) {
+  (void)size;
+  (void)arg;
+  OWN_TRACK_FREE(block);
+  return true;
+}
+#endif
+
 void own_heap_destroy(own_heap_t *heap) {
   if (!heap) return;
   if (heap->is_default) {
@@ -201,6 +210,9 @@ void own_heap_destroy(own_heap_t *heap) {
     own_report(OWN_ERR_USAGE, heap, "own_heap_destroy: heap %p belongs to another thread", (void *)heap);
     return;
   }
+#if defined(OWN_VALGRIND)
+  own_heap_visit(heap, forget_block, NULL); /* its live blocks die here */
+#endif
   _own_heap_release_pages(heap, true);
   _own_huge_orphan(heap, true);
   own_heap_t **link = &tld->heaps;
@@ -218,12 +230,10 @@ static bool visit_page(own_page_t *page, own_block_visitor_t visit, void *arg) {
   bool small = page->reserved <= sizeof freebits * 8;
   if (small) {
     size_t guard = 0;
-    for (own_block_t *b = page->free; b && guard <= n; b = b->next, guard++) {
-      OWN_TRACK_LINK_OPEN(b);
+    for (own_block_t *b = page->free; b && guard <= n; b = _own_link_next(b), guard++) {
       uintptr_t off = (uintptr_t)b - (uintptr_t)page->start;
       size_t i = off / page->block_size;
       if (i < n) freebits[i / 64] |= (uint64_t)1 << (i % 64);
-      OWN_TRACK_LINK_CLOSE(b);
     }
   }
   for (uint32_t i = 0; i < n; i++) {
@@ -232,7 +242,7 @@ static bool visit_page(own_page_t *page, own_block_visitor_t visit, void *arg) {
     if (!small) { /* rare: scan the free list for this block */
       bool is_free = false;
       size_t guard = 0;
-      for (own_block_t *b = page->free; b && guard <= n; b = b->next, guard++)
+      for (own_block_t *b = page->free; b && guard <= n; b = _own_link_next(b), guard++)
         if ((uint8_t *)b == p) {
           is_free = true;
           break;

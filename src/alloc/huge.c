@@ -228,8 +228,7 @@ void _own_huge_orphan(own_heap_t *heap, bool free_them) {
     own_segment_t *next = dead->all_next;
     _own_segmap_set((uintptr_t)dead, false);
     _own_hugemap_set((uintptr_t)dead, dead->map_size, false);
-    OWN_TRACK_FREE(dead->huge_block);
-    unmap_segment(dead);
+    unmap_segment(dead); /* own_heap_destroy told memcheck already */
     dead = next;
   }
 }

@@ -167,6 +167,8 @@ struct own_heap {
   own_page_queue_t queues[BIN_COUNT];/* pages that may have free blocks, per class */
   own_page_queue_t full;             /* pages without free blocks, and large pages  */
   _Atomic(own_page_t *) notified;    /* full pages that got remote frees            */
+  _Atomic size_t remote_idle;        /* bytes of pages other threads emptied since the
+                                        owner last drained `notified`               */
   own_tld_t *tld;                    /* owning thread's data                        */
   own_heap_t *next_heap;             /* in tld->heaps                               */
   bool is_default;
@@ -290,5 +292,14 @@ void _own_invalid_free(const void *p) OWN_INTERNAL;
 #define OWN_TRACK_LINK_OPEN(b) ((void)0)
 #define OWN_TRACK_LINK_CLOSE(b) ((void)0)
 #endif
+
+/* The link of a free block, read the way memcheck allows (free blocks are
+ * inaccessible to the program, so own opens the link word around the read). */
+static inline own_block_t *_own_link_next(own_block_t *b) {
+  OWN_TRACK_LINK_OPEN(b);
+  own_block_t *next = b->next;
+  OWN_TRACK_LINK_CLOSE(b);
+  return next;
+}
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc/internal.h"
+#include "core/options.h"
 #include "os/os.h"
 
 own_page_t _own_page_empty;
@@ -119,14 +120,8 @@ size_t _own_page_collect(own_page_t *page) {
   if (!list) return 0;
   size_t n = 1;
   own_block_t *tail = list;
-  for (;;) {
-    OWN_TRACK_LINK_OPEN(tail);
-    own_block_t *next = tail->next;
-    if (!next) break;
-    OWN_TRACK_LINK_CLOSE(tail);
-    tail = next;
-    n++;
-  }
+  for (own_block_t *next; (next = _own_link_next(tail)) != NULL; n++) tail = next;
+  OWN_TRACK_LINK_OPEN(tail);
   tail->next = page->free;
   OWN_TRACK_LINK_CLOSE(tail);
   page->free = list;
@@ -164,15 +159,15 @@ static void remote_purge(own_page_t *page) {
   uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
   size_t n = 0;
   own_block_t *tail = NULL;
-  for (own_block_t *b = list; b && n <= page->reserved; b = b->next) {
-    OWN_TRACK_LINK_OPEN(b);
+  for (own_block_t *b = list; b && n <= page->reserved; b = _own_link_next(b)) {
     if ((uintptr_t)b < lo || (uintptr_t)b >= hi) break;
     tail = b;
     n++;
   }
-  if (n != page->reserved || !tail || tail->next != NULL) {
+  if (n != page->reserved || !tail || _own_link_next(tail) != NULL) {
     /* The hint was stale: put the list back and notify as usual. */
     x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+    if (tail) OWN_TRACK_LINK_OPEN(tail);
     do {
       if (tail) tail->next = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
     } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)list | XF_NOTIFYING,
@@ -192,7 +187,12 @@ void _own_free_remote(own_page_t *page, own_block_t *b) {
   do {
     state = x & XF_STATE;
     own_block_t *head = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
-    count = head ? ((uintptr_t *)head)[1] + 1 : 1; /* a hint: head may be reused meanwhile */
+    count = 1;
+    if (head) { /* a hint: head may be reused meanwhile */
+      OWN_TRACK_LINK_OPEN(head);
+      count = ((uintptr_t *)head)[1] + 1;
+      OWN_TRACK_LINK_CLOSE(head);
+    }
     b->next = head;
     ((uintptr_t *)b)[1] = count;
     notify = state == XF_NOTIFY && !queued && count < page->reserved;
@@ -202,7 +202,9 @@ void _own_free_remote(own_page_t *page, own_block_t *b) {
   OWN_TRACK_LINK_CLOSE(b);
   if (state != XF_NOTIFY) return;
   if (count >= page->reserved) {
-    remote_purge(page);
+    size_t bytes = (size_t)page->slice_count << SLICE_SHIFT;
+    size_t idle = atomic_fetch_add_explicit(&page->heap->remote_idle, bytes, memory_order_relaxed) + bytes;
+    if (idle > (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) remote_purge(page);
   } else if (notify) {
     /* This free made a full page usable again: tell its heap. While the state
      * is NOTIFYING the owner neither retires the page nor lets the heap go.
@@ -289,6 +291,7 @@ void _own_page_retire(own_heap_t *heap, own_page_t *page) {
 }
 
 void _own_heap_drain_notified(own_heap_t *heap) {
+  atomic_store_explicit(&heap->remote_idle, 0, memory_order_relaxed);
   own_page_t *page = atomic_exchange_explicit(&heap->notified, NULL, memory_order_acquire);
   while (page) {
     own_page_t *next = page->notify_next;
@@ -318,10 +321,12 @@ static void page_extend(own_page_t *page) {
   uint8_t *first = page->start + (size_t)page->capacity * bsize;
   uint8_t *p = first;
   for (uint32_t i = 1; i < n; i++) {
+    OWN_TRACK_LINK_OPEN(p);
     ((own_block_t *)p)->next = (own_block_t *)(p + bsize);
     OWN_TRACK_LINK_CLOSE(p);
     p += bsize;
   }
+  OWN_TRACK_LINK_OPEN(p);
   ((own_block_t *)p)->next = page->free;
   OWN_TRACK_LINK_CLOSE(p);
   page->free = (own_block_t *)first;

@@ -19,10 +19,7 @@ static size_t pending_remote(own_page_t *page) {
   uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
   for (own_block_t *b = (own_block_t *)(x & ~(uintptr_t)XF_STATE); b && n < page->used; n++) {
     if ((uintptr_t)b < lo || (uintptr_t)b >= hi) break;
-    OWN_TRACK_LINK_OPEN(b);
-    own_block_t *next = b->next;
-    OWN_TRACK_LINK_CLOSE(b);
-    b = next;
+    b = _own_link_next(b);
   }
   return n;
 }
