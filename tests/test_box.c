@@ -320,6 +320,194 @@ static void test_default_heap(void) {
 #endif
 }
 
+/* ---- the heap form (own/box.h "ABI") ------------------------------------------
+ * Default heap, alignment <= 16: the block is own_malloc'd and starts
+ * OWN_BOX_HEAP_HEADER bytes before the value. Made inline (constant layout)
+ * or by the library (layout known at run time, or the parenthesised name):
+ * the same boxes either way. */
+
+#ifndef OWN_TEST_NO_HEAP
+static void *heap_block(const void *box) { return (char *)(uintptr_t)box - OWN_BOX_HEAP_HEADER; }
+
+static int block_live_at_drop;
+static void check_live_drop(void *v) {
+  drops++;
+  drop_seen_value = *(int *)v;
+  block_live_at_drop = own_is_live_block(heap_block(v)); /* not freed yet */
+}
+
+static own_layout_t volatile runtime_layout; /* a layout the compiler cannot see */
+
+static void check_heap_box(void *p, size_t size, size_t align, own_drop_fn_t drop) {
+  OWN_CHECK(p != NULL);
+  OWN_CHECK_EQ((uintptr_t)p % align, 0);
+  OWN_CHECK_EQ((uintptr_t)p % 16, 0);
+  OWN_CHECK(own_is_live_block(heap_block(p)));
+  OWN_CHECK(own_malloc_usable_size(heap_block(p)) >= OWN_BOX_HEAP_HEADER + size);
+  OWN_CHECK_EQ(own_box_layout(p).size, size);
+  OWN_CHECK_EQ(own_box_layout(p).align, align);
+  OWN_CHECK(own_box_allocator(p) == NULL);
+  OWN_CHECK(own_box_drop_fn(p) == drop);
+}
+
+struct three {
+  int a, b, c;
+};
+struct al16 {
+  alignas(16) char c[20];
+};
+
+static void test_heap_form(void) {
+  /* Constant layouts: the inline constructors. */
+  drops = 0;
+  int *i = OWN_BOX_OF(int, NULL, check_live_drop, 77);
+  check_heap_box(i, sizeof(int), alignof(int), check_live_drop);
+  OWN_CHECK_EQ(*i, 77);
+  void *blk = launder(heap_block(i));
+  own_box_drop(i);
+  OWN_CHECK_EQ(drops, 1);
+  OWN_CHECK_EQ(drop_seen_value, 77);
+  OWN_CHECK(block_live_at_drop);       /* the drop function ran first */
+  OWN_CHECK(!own_is_live_block(blk));  /* then the block was freed */
+
+  struct three *t = OWN_BOX_NEW(struct three, NULL, NULL);
+  check_heap_box(t, sizeof *t, alignof(struct three), NULL);
+  t->a = 1, t->c = 3;
+  struct al16 *a16 = OWN_BOX_NEW(struct al16, NULL, NULL);
+  check_heap_box(a16, sizeof *a16, 16, NULL);
+  memset(a16, 7, sizeof *a16);
+  unsigned char *z = own_box_new_zeroed(NULL, (own_layout_t){48, 2}, NULL);
+  check_heap_box(z, 48, 2, NULL);
+  int nonzero = 0;
+  for (int k = 0; k < 48; k++) nonzero += z[k] != 0;
+  OWN_CHECK_EQ(nonzero, 0);
+  struct three *f = OWN_BOX_TRY_OF(struct three, NULL, NULL, 4, 5, 6);
+  check_heap_box(f, sizeof *f, alignof(struct three), NULL);
+  OWN_CHECK(f->a == 4 && f->b == 5 && f->c == 6);
+  long *tn = OWN_BOX_TRY_NEW(long, NULL, record_drop);
+  check_heap_box(tn, sizeof(long), alignof(long), record_drop);
+  unsigned char *tz = own_box_try_new_zeroed(NULL, (own_layout_t){0, 1}, NULL);
+  check_heap_box(tz, 0, 1, NULL);
+  struct three out = {0, 0, 0};
+  own_box_into_inner(f, &out); /* moved out: freed, no drop */
+  OWN_CHECK(out.a == 4 && out.c == 6);
+  *tn = 5;
+  drops = 0;
+  own_box_drop(tn);
+  OWN_CHECK_EQ(drops, 1);
+  own_box_drop(tz);
+  own_box_drop(z);
+  own_box_drop(a16);
+  own_box_drop(t);
+
+  /* Layouts known only at run time: the library's constructors. */
+  static const size_t aligns[] = {1, 2, 4, 8, 16};
+  static const size_t sizes[] = {0, 1, 24, 1000, 70000};
+  for (size_t ai = 0; ai < sizeof aligns / sizeof aligns[0]; ai++) {
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+      runtime_layout = (own_layout_t){sizes[si], aligns[ai]};
+      own_layout_t l = runtime_layout;
+      void *b[6];
+      b[0] = own_box_new(NULL, l, NULL);
+      b[1] = own_box_try_new(NULL, l, record_drop);
+      b[2] = own_box_new_zeroed(NULL, l, NULL);
+      b[3] = own_box_try_new_zeroed(NULL, l, NULL);
+      b[4] = own_box_from(NULL, l, NULL, b[2]);
+      b[5] = own_box_try_from(NULL, l, NULL, b[2]);
+      for (int k = 0; k < 6; k++) {
+        check_heap_box(b[k], l.size, l.align, k == 1 ? record_drop : NULL);
+        memset(b[k], 0x33, l.size);
+      }
+      drops = 0;
+      for (int k = 5; k >= 0; k--) own_box_drop(b[k]);
+      OWN_CHECK_EQ(drops, 1);
+    }
+  }
+  /* The library function itself, under its own name. */
+  void *lib = (own_box_new)(NULL, OWN_LAYOUT_OF(int), NULL);
+  check_heap_box(lib, sizeof(int), alignof(int), NULL);
+  own_box_drop(lib);
+
+  /* Not the heap form: an allocator given, alignment above 16, 2^29 bytes or
+   * more. The last is only described, never allocated: try_ with a layout
+   * too large to allocate at all still reaches the general form's errors. */
+  struct al32 *a32 = OWN_BOX_NEW(struct al32, NULL, NULL);
+  OWN_CHECK_EQ((uintptr_t)a32 % 32, 0);
+  OWN_CHECK(!own_is_live_block(heap_block(a32)) || (uintptr_t)a32 % 64 != 16);
+  OWN_CHECK_EQ(own_box_layout(a32).align, 32);
+  own_box_drop(a32);
+  errno = 0;
+  OWN_CHECK(own_box_try_new(NULL, (own_layout_t){(size_t)PTRDIFF_MAX - 64, 16}, NULL) == NULL);
+  OWN_CHECK_EQ(errno, ENOMEM);
+}
+
+/* A NULL block from own_malloc: the header call reports out of memory (plain
+ * constructors) or passes NULL on (try_). */
+static void heap_init_oom(void *arg) {
+  (void)arg;
+  void *p = _own_box_init(launder(NULL), 4u << 3 | 2u, NULL);
+  printf("returned %p\n", p);
+}
+static void test_heap_form_failures(void) {
+  OWN_CHECK(_own_box_try_init(launder(NULL), 4u << 3 | 2u, NULL) == NULL);
+  OWN_EXPECT_DEATH(heap_init_oom, NULL, SIGABRT, "out of memory");
+}
+
+/* Run-time checks on heap-form boxes. Another block of the same size stays
+ * live throughout, so the dropped block's page is not given back and its tag
+ * can be read again. */
+static void self_drop_heap(void *v) {
+  drops++;
+  own_box_drop(launder(v)); /* drops its own box again: reported, not freed */
+}
+static void test_heap_form_misuse(void) {
+  int *guard = OWN_BOX_OF(int, NULL, NULL, 0);
+  drops = 0;
+  int *p = OWN_BOX_OF(int, NULL, record_drop, 9);
+  int *again = launder(p);
+  own_box_drop(p);
+  OWN_CHECK_EQ(drops, 1);
+  capture_begin();
+  own_box_drop(again); /* the block is free, its tag says "dead" */
+  OWN_CHECK_EQ(captured.count, 1);
+  OWN_CHECK_EQ(captured.last, OWN_ERR_DOUBLE_FREE);
+  OWN_CHECK(strstr(captured.msg, "already dropped") != NULL);
+  OWN_CHECK_EQ(drops, 1); /* the drop function did not run again */
+  capture_end();
+
+  /* A drop function dropping its own box: one report, one free (a second
+   * free would be own's heap reporting a double free: count 2). */
+  drops = 0;
+  capture_begin();
+  int *s = OWN_BOX_OF(int, NULL, self_drop_heap, 1);
+  void *sblk = launder(heap_block(s));
+  own_box_drop(s);
+  OWN_CHECK_EQ(drops, 1);
+  OWN_CHECK_EQ(captured.count, 1);
+  OWN_CHECK_EQ(captured.last, OWN_ERR_DOUBLE_FREE);
+  OWN_CHECK(!own_is_live_block(sblk));
+  capture_end();
+
+  /* Wrong kinds, both ways. */
+  capture_begin();
+  int *b = OWN_BOX_OF(int, NULL, NULL, 2);
+  own_rc_drop(launder(b)); /* a box is not an rc */
+  OWN_CHECK_EQ(captured.last, OWN_ERR_INVALID_FREE);
+  OWN_CHECK(strstr(captured.msg, "this is an own box, not an own rc") != NULL);
+  OWN_CHECK(own_is_live_block(heap_block(b))); /* and it was left alone */
+  OWN_CHECK_EQ(*b, 2);
+  int *r = OWN_RC_OF(int, NULL, NULL, 3);
+  own_box_drop(launder(r)); /* an rc is not a box */
+  OWN_CHECK_EQ(captured.last, OWN_ERR_INVALID_FREE);
+  OWN_CHECK(strstr(captured.msg, "this is an own rc, not an own box") != NULL);
+  OWN_CHECK_EQ(own_rc_strong_count(r), 1);
+  capture_end();
+  own_rc_drop(r);
+  own_box_drop(b);
+  own_box_drop(guard);
+}
+#endif
+
 int main(void) {
   A = test_alloc_make(&ta);
   test_new_drop();
@@ -332,6 +520,11 @@ int main(void) {
   test_double_and_wrong_drop();
   test_reentrant_drop();
   test_default_heap();
+#ifndef OWN_TEST_NO_HEAP
+  test_heap_form();
+  test_heap_form_failures();
+  test_heap_form_misuse();
+#endif
   CHECK_NO_LEAK();
   CHECK_FREES_OK();
   return own_test_done();

@@ -1,7 +1,7 @@
 #!/bin/sh
 # build.sh — builds and runs the ownership benchmark with cc directly (no
 # CMake): libown's os, core, alloc and ownership layers compiled from source
-# at -O2 into one program, then
+# at -O2 into one program (DWARF 4: the debug info valgrind 3.19 reads), then
 #   1. the timing table (bench_ownership),
 #   2. instructions per call under callgrind, when valgrind is installed,
 #   3. the machine code of the Box loop, _own_box_init, own_box_drop,
@@ -15,7 +15,7 @@ CC=${CC:-cc}
 mkdir -p "$OUT"
 SRCS=$(ls "$ROOT"/src/os/*.c "$ROOT"/src/core/*.c "$ROOT"/src/alloc/*.c "$ROOT"/src/ownership/*.c)
 # shellcheck disable=SC2086
-$CC -std=c11 -O2 -g -D_GNU_SOURCE -DOWN_BUILD -DOWN_OVERRIDE=1 -I"$ROOT/include" -I"$ROOT/src" \
+$CC -std=c11 -O2 -gdwarf-4 -D_GNU_SOURCE -DOWN_BUILD -DOWN_OVERRIDE=1 -I"$ROOT/include" -I"$ROOT/src" \
     -ftls-model=initial-exec -o "$OUT/bench_ownership" "$HERE/bench_ownership.c" $SRCS -lpthread
 
 echo "== timing ($CC -O2, $(uname -m))"

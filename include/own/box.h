@@ -206,8 +206,11 @@ OWN_API void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop
  * the layout are known at compile time to select it (__builtin_constant_p,
  * after inlining, with optimisation on), else a call to the library function.
  * The function-like macros of the same names route calls through them;
- * (own_box_new)(...) or &own_box_new still name the library functions. */
-#if (defined(__GNUC__) || defined(__clang__)) && !defined(OWN_BOX_NO_INLINE)
+ * (own_box_new)(...) or &own_box_new still name the library functions.
+ * `clang --analyze` gets the plain functions (its reports then stay on the
+ * caller's lines); gcc -fanalyzer sees _own_box_init's attributes. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(OWN_BOX_NO_INLINE) && \
+    !defined(__clang_analyzer__)
 
 #define _OWN_BOX_INLINE static inline __attribute__((always_inline))
 /* Whether the test itself is a constant, not each operand: GCC's
