@@ -173,10 +173,10 @@ OWN_API void own_collect(void);
  * Read once from the environment at start-up; also settable at run time.
  *  OWN_VERBOSE=1        print statistics to stderr at exit
  *  OWN_ERROR_ABORT=1    abort after reporting any error
- *  OWN_PURGE_KIB=n      free-but-resident memory a thread may keep before it
- *                       gives pages back to the OS (default 4096 KiB; 0: give
- *                       back at once)
- *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse (default 2)
+ *  OWN_PURGE_KIB=n      free-but-resident memory a thread may keep; beyond it
+ *                       free pages go back to the OS once they have stayed free
+ *                       10 ms (default 4096 KiB; 0: give back at once)
+ *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse (default 8)
  */
 typedef enum own_option {
   OWN_OPT_VERBOSE,

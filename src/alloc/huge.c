@@ -66,7 +66,7 @@ void _own_huge_cache_flush(void) {
   unmap_list(dead);
 }
 
-/* A cached mapping of at least map_size bytes and at most twice that. */
+/* The smallest cached mapping of at least map_size bytes and at most four times that. */
 static own_segment_t *cache_take(size_t map_size) {
   if (atomic_load_explicit(&cache_bytes, memory_order_relaxed) == 0) return NULL;
   _own_lock();
@@ -74,7 +74,7 @@ static own_segment_t *cache_take(size_t map_size) {
   own_segment_t *best = NULL, **best_link = NULL;
   for (own_segment_t **link = &cache; *link; link = &(*link)->all_next) {
     own_segment_t *s = *link;
-    if (s->map_size >= map_size && s->map_size / 2 <= map_size && (!best || s->map_size < best->map_size)) {
+    if (s->map_size >= map_size && s->map_size / 4 <= map_size && (!best || s->map_size < best->map_size)) {
       best = s;
       best_link = link;
     }
@@ -145,6 +145,7 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
       return NULL;
     }
     _own_committed_add(map_size);
+    if (map_size >= ((size_t)4 << 20)) _own_os_huge_pages(seg, map_size);
   }
   seg->magic = SEGMENT_MAGIC;
   seg->kind = SEG_HUGE;

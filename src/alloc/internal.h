@@ -179,9 +179,12 @@ struct own_tld {
   own_heap_t *heap;               /* the default heap                              */
   own_heap_t *heaps;              /* every live heap of this thread                */
   own_segment_t *segments;        /* segments with pages in use or free slices     */
+  size_t segment_count;           /* entries of `segments`                         */
   own_segment_t *cache;           /* empty segments kept for reuse                 */
   size_t cache_count;
   size_t free_resident;           /* bytes of free, unpurged slices in segments    */
+  uint64_t purge_due_ns;          /* when free_resident may be purged (0: not over
+                                     the threshold)                               */
   own_tld_t *next_free;           /* in the pool of unused tlds                    */
 };
 

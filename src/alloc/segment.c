@@ -151,16 +151,27 @@ static void segment_unmap(own_segment_t *seg) {
   _own_os_unmap(seg, SEGMENT_SIZE);
 }
 
-/* An empty segment leaves tld->segments: into the cache, or back to the OS. */
+/* An empty segment leaves tld->segments for the cache. The cache may hold
+ * OWN_SEGMENT_CACHE segments, or as many as the thread has in use if that is
+ * more: a program that frees half its memory and allocates it again (in
+ * another size) reuses its segments instead of unmapping and mapping them.
+ * What is over the limit goes back to the OS, oldest first; what stays is
+ * purged by maybe_purge like any free memory. */
 static void segment_release(own_tld_t *tld, own_segment_t *seg) {
   tld_remove(&tld->segments, seg);
-  if (tld->cache_count < (size_t)_own_option(OWN_OPT_SEGMENT_CACHE)) {
-    tld_push(&tld->cache, seg);
-    tld->cache_count++;
-    return;
+  tld->segment_count--;
+  tld_push(&tld->cache, seg);
+  tld->cache_count++;
+  size_t limit = (size_t)_own_option(OWN_OPT_SEGMENT_CACHE);
+  if (limit < tld->segment_count) limit = tld->segment_count;
+  while (tld->cache_count > limit) {
+    own_segment_t *old = tld->cache;
+    while (old->next) old = old->next;
+    tld_remove(&tld->cache, old);
+    tld->cache_count--;
+    tld->free_resident -= bytes_of(old->free_mask & ~old->purged_mask);
+    segment_unmap(old);
   }
-  tld->free_resident -= bytes_of(seg->free_mask & ~seg->purged_mask);
-  segment_unmap(seg);
 }
 
 static void purge_segment(own_segment_t *seg) {
@@ -183,8 +194,26 @@ void _own_segments_purge(own_tld_t *tld) {
   tld->free_resident = 0;
 }
 
+/* Free memory above the threshold is given back once it has stayed free for
+ * PURGE_DELAY_NS: pages freed and taken again at once (a program moving from
+ * one size to another) are not purged and faulted back in, while a program
+ * that frees and stops still gives its memory back within milliseconds. */
+#define PURGE_DELAY_NS ((uint64_t)10 * 1000 * 1000)
+
 static void maybe_purge(own_tld_t *tld) {
-  if (tld->free_resident > (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) _own_segments_purge(tld);
+  if (tld->free_resident <= (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) {
+    tld->purge_due_ns = 0;
+    return;
+  }
+  uint64_t now = _own_os_now_ns();
+  if (tld->purge_due_ns == 0) {
+    tld->purge_due_ns = now + PURGE_DELAY_NS;
+    if (_own_option(OWN_OPT_PURGE_KIB) != 0) return;
+  } else if (now < tld->purge_due_ns) {
+    return;
+  }
+  _own_segments_purge(tld);
+  tld->purge_due_ns = 0;
 }
 
 /* ---- spans ---- */
@@ -194,6 +223,8 @@ static own_page_t *span_take(own_tld_t *tld, own_segment_t *seg, unsigned i, siz
   seg->free_mask &= ~bits;
   uint64_t purged = seg->purged_mask & bits;
   tld->free_resident -= bytes_of(bits & ~purged);
+  if (tld->purge_due_ns && tld->free_resident <= (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024)
+    tld->purge_due_ns = 0; /* reused in time */
   _own_committed_add(bytes_of(purged));
   seg->purged_mask &= ~bits;
   for (size_t j = i; j < i + n; j++) seg->owner[j] = (uint8_t)i;
@@ -229,6 +260,7 @@ own_page_t *_own_span_alloc(own_tld_t *tld, size_t n) {
     if (!seg) return NULL;
   }
   tld_push(&tld->segments, seg);
+  tld->segment_count++;
   return span_take(tld, seg, 1, n);
 }
 
@@ -299,6 +331,7 @@ void _own_segments_abandon(own_tld_t *tld) {
     _own_segment_abandon_locked(seg);
     _own_unlock();
   }
+  tld->segment_count = 0;
   tld->free_resident = 0;
 }
 
@@ -308,6 +341,7 @@ static void adopt(own_heap_t *heap, own_segment_t *seg) {
   atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_release);
   if (seg->free_mask) tld_push(&tld->segments, seg);
   else tld_append(&tld->segments, seg);
+  tld->segment_count++;
   tld->free_resident += bytes_of(seg->free_mask & ~seg->purged_mask);
   /* Adopt every page in use; adopting may free pages (and even the whole
    * segment), so first note which slices head a page. */
