@@ -22,6 +22,10 @@ static own_allocator_t A;
 
 static int drops;
 static int drop_seen_value;
+static void count_drop(void *v) {
+  (void)v;
+  drops++;
+}
 static void record_drop(void *v) {
   drops++;
   drop_seen_value = *(int *)v; /* the value is still intact when drop runs */
@@ -409,13 +413,13 @@ static void test_heap_form(void) {
       own_layout_t l = runtime_layout;
       void *b[6];
       b[0] = own_box_new(NULL, l, NULL);
-      b[1] = own_box_try_new(NULL, l, record_drop);
+      b[1] = own_box_try_new(NULL, l, count_drop); /* sizes 0 and 1 hold no int */
       b[2] = own_box_new_zeroed(NULL, l, NULL);
       b[3] = own_box_try_new_zeroed(NULL, l, NULL);
       b[4] = own_box_from(NULL, l, NULL, b[2]);
       b[5] = own_box_try_from(NULL, l, NULL, b[2]);
       for (int k = 0; k < 6; k++) {
-        check_heap_box(b[k], l.size, l.align, k == 1 ? record_drop : NULL);
+        check_heap_box(b[k], l.size, l.align, k == 1 ? count_drop : NULL);
         memset(b[k], 0x33, l.size);
       }
       drops = 0;
@@ -508,6 +512,16 @@ static void test_heap_form_misuse(void) {
 }
 #endif
 
+/* The misuse tests read the tags of boxes already dropped, on purpose: under
+ * memcheck (which sees own's blocks in an OWN_VALGRIND build) those reads are
+ * rightly reported, so they run only outside valgrind. */
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
+#else
+#define UNDER_VALGRIND() 0
+#endif
+
 int main(void) {
   A = test_alloc_make(&ta);
   test_new_drop();
@@ -517,13 +531,15 @@ int main(void) {
   test_alignment();
   test_try_failures();
   test_oom_death();
-  test_double_and_wrong_drop();
-  test_reentrant_drop();
+  if (!UNDER_VALGRIND()) {
+    test_double_and_wrong_drop();
+    test_reentrant_drop();
+  }
   test_default_heap();
 #ifndef OWN_TEST_NO_HEAP
   test_heap_form();
   test_heap_form_failures();
-  test_heap_form_misuse();
+  if (!UNDER_VALGRIND()) test_heap_form_misuse();
 #endif
   CHECK_NO_LEAK();
   CHECK_FREES_OK();
