@@ -176,7 +176,8 @@ OWN_API void own_collect(void);
  *  OWN_PURGE_KIB=n      free-but-resident memory a thread may keep; beyond it
  *                       free pages go back to the OS once they have stayed free
  *                       10 ms (default 4096 KiB; 0: give back at once)
- *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse (default 8)
+ *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse, or as many as
+ *                       it has in use if more (default 2)
  */
 typedef enum own_option {
   OWN_OPT_VERBOSE,

@@ -7,7 +7,7 @@ long _own_options[OWN_OPT_COUNT_] = {
     [OWN_OPT_VERBOSE] = 0,
     [OWN_OPT_ERROR_ABORT] = 0,
     [OWN_OPT_PURGE_KIB] = 4096,
-    [OWN_OPT_SEGMENT_CACHE] = 8,
+    [OWN_OPT_SEGMENT_CACHE] = 2,
 };
 
 static const char *const option_env[OWN_OPT_COUNT_] = {
