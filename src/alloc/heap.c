@@ -83,6 +83,15 @@ static void fork_child(void) {
   for (own_segment_t *seg = _own_all_segments; seg; seg = seg->all_next) {
     uintptr_t owner = atomic_load_explicit(&seg->thread_id, memory_order_relaxed);
     if (owner == self || owner == 0) continue;
+    /* A thread that was notifying or purging when the process forked will
+     * never finish in the child: clear those passing states. */
+    for (unsigned i = 1; i < SLICES; i++) {
+      own_page_t *page = &seg->pages[i];
+      uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
+      uintptr_t st = x & XF_STATE;
+      if (st == XF_NOTIFYING || st == XF_CLAIMED)
+        atomic_store_explicit(&page->xfree, x & ~(uintptr_t)XF_STATE, memory_order_relaxed);
+    }
     _own_segment_abandon_locked(seg);
   }
   atomic_store_explicit(&thread_count, 1, memory_order_relaxed);

@@ -168,10 +168,13 @@ static void remote_purge(own_page_t *page) {
     /* The hint was stale: put the list back and notify as usual. */
     x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
     if (tail) OWN_TRACK_LINK_OPEN(tail);
+    uintptr_t nx;
     do {
-      if (tail) tail->next = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
-    } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, (uintptr_t)list | XF_NOTIFYING,
-                                                    memory_order_release, memory_order_relaxed));
+      uintptr_t arrived = x & ~(uintptr_t)XF_STATE; /* pushed while we held the list */
+      if (tail) tail->next = (own_block_t *)arrived;
+      nx = (list ? (uintptr_t)list : arrived) | XF_NOTIFYING;
+    } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
+                                                    memory_order_relaxed));
     notify_heap(page, XF_NOTIFY);
     return;
   }
