@@ -106,25 +106,7 @@ static void counter_check_clean(void) {
   OWN_CHECK_EQ(counter.bad_layout, 0);
 }
 
-/* ---- Error handler that records ------------------------------------------ */
-
-static int errors_seen;
-static own_error_t last_error;
-static char last_msg[256];
-static void record_error(own_error_t err, const char *msg, const void *ptr, void *ctx) {
-  (void)ptr;
-  (void)ctx;
-  errors_seen++;
-  last_error = err;
-  snprintf(last_msg, sizeof last_msg, "%s", msg);
-}
-#define CHECK_REPORTED(err)            \
-  do {                                 \
-    OWN_CHECK_EQ(errors_seen, 1);      \
-    OWN_CHECK_EQ(last_error, (err));   \
-    errors_seen = 0;                   \
-  } while (0)
-#define CHECK_QUIET() OWN_CHECK_EQ(errors_seen, 0)
+#include "test_errors.h"
 
 /* The string holds exactly `want` (a C string) and is NUL-terminated. */
 static bool is(const own_str_t *s, const char *want) {
