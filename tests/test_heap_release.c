@@ -207,6 +207,53 @@ static int purge_at_once(void) {
   return report("OWN_PURGE_KIB=0: freed, measured at once", TOTAL / 2, peak, rss());
 }
 
+/* 7. a thread exits; the thread started next reuses its memory without
+ * asking the OS, and what nobody reuses goes back after a short delay */
+static size_t map_calls(void) {
+  own_stats_t s;
+  own_stats(&s);
+  return s.os_map_calls;
+}
+static void *fill_and_free(void *arg) {
+  blocks_t b;
+  if (fill_small(&b, *(size_t *)arg)) free_all(&b);
+  else *(size_t *)arg = 0;
+  return NULL;
+}
+static int thread_handover(void) {
+  size_t amount = 16 * MiB;
+  pthread_t t;
+  if (pthread_create(&t, NULL, fill_and_free, &amount) != 0 || pthread_join(t, NULL) != 0 || !amount) return 1;
+  own_stats_t s;
+  own_stats(&s);
+  size_t kept = s.abandoned_segments;
+  size_t maps = s.os_map_calls;
+  int bad = 0;
+  if (kept == 0) {
+    fprintf(stderr, "thread handover: the exited thread left no segment for the next one\n");
+    bad++;
+  }
+  /* Half of what the kept segments hold fits whatever the size classes. */
+  amount = kept * 2 * MiB;
+  if (pthread_create(&t, NULL, fill_and_free, &amount) != 0 || pthread_join(t, NULL) != 0 || !amount) return 1;
+  if (map_calls() != maps) {
+    fprintf(stderr, "thread handover: the next thread mapped %zu segments of its own (%zu were kept)\n",
+            map_calls() - maps, kept);
+    bad++;
+  }
+  idle(0.2);
+  free(malloc(100)); /* any heap activity gives back what waited too long */
+  own_stats(&s);
+  if (s.abandoned_segments != 0 || s.committed > 8 * MiB) {
+    fprintf(stderr, "thread handover: after idling, %zu abandoned segments, %zu MiB committed\n",
+            s.abandoned_segments, s.committed / MiB);
+    bad++;
+  }
+  printf("%-44s kept %zu segments, reused without mmap\n", "a thread exits, the next reuses its memory", kept);
+  fflush(stdout);
+  return bad;
+}
+
 static void run(int (*fn)(void), const char *what) {
   fflush(stdout);
   fflush(stderr);
@@ -229,5 +276,6 @@ int main(void) {
   run(remote_free, "remote free");
   run(huge_blocks, "huge blocks");
   run(purge_at_once, "purge at once");
+  run(thread_handover, "thread handover");
   return own_test_done();
 }

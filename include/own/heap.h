@@ -175,7 +175,9 @@ OWN_API void own_collect(void);
  *  OWN_ERROR_ABORT=1    abort after reporting any error
  *  OWN_PURGE_KIB=n      free-but-resident memory a thread may keep; beyond it
  *                       free pages go back to the OS once they have stayed free
- *                       10 ms (default 4096 KiB; 0: give back at once)
+ *                       10 ms (default 4096 KiB; 0: give back at once). The
+ *                       free memory of exited threads, kept for the threads
+ *                       started next, is bounded by 8 times this, in all.
  *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse, or as many as
  *                       it has in use if more (default 2)
  */

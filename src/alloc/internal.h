@@ -154,6 +154,7 @@ struct own_segment {
   uint8_t owner[SLICES + 1];   /* slice -> first slice of its page; owner[SLICES] = 0
                                   so that p == segment + 4 MiB maps to the header   */
   bool abandoned;              /* on the abandoned list (global lock)              */
+  uint64_t abandoned_ns;       /* when it was abandoned                            */
   own_page_t pages[SLICES];
 };
 #define SEGMENT_MAGIC 0x6f776e73u
@@ -303,6 +304,31 @@ static inline own_block_t *_own_link_next(own_block_t *b) {
   own_block_t *next = b->next;
   OWN_TRACK_LINK_CLOSE(b);
   return next;
+}
+
+/* ---- the small-allocation fast path ----
+ * Shared by own_malloc (alloc.c) and Box's constructor (box_entry.c), so that
+ * both run the same code: for n <= DIRECT_MAX the page is
+ * heap->direct[(n+15)/16] (never NULL: a page without free blocks,
+ * _own_page_empty included, sends the request to the slow path), and the
+ * block is the first of its free list. */
+static inline void *_own_heap_pop(own_page_t *page) {
+  own_block_t *b = page->free;
+  OWN_TRACK_LINK_OPEN(b);
+  page->free = b->next;
+  page->used++;
+  OWN_TRACK_ALLOC(b, page->block_size, 0);
+  return b;
+}
+
+static inline own_page_t *_own_heap_direct_page(own_heap_t *heap, size_t n) {
+  return heap->direct[(n + 15) >> 4];
+}
+
+static inline void *_own_heap_malloc_small(own_heap_t *heap, size_t n) {
+  own_page_t *page = _own_heap_direct_page(heap, n);
+  if (OWN_LIKELY_(page->free != NULL)) return _own_heap_pop(page);
+  return _own_malloc_slow(heap, n, false);
 }
 
 #endif

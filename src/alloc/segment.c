@@ -11,7 +11,12 @@
  *
  * Segments of exited threads are "abandoned": kept on a global list until a
  * thread that needs a segment adopts one, collecting the frees other threads
- * made meanwhile. The global lock guards only rare paths (OS mappings, thread
+ * made meanwhile. An exiting thread leaves its free memory resident, empty
+ * segments included, up to ABANDONED_KEEP in all, so that the thread started
+ * next (a pool replacing a worker, a server's thread per connection) reuses
+ * it without page faults; what nobody adopts within ABANDONED_DELAY_NS is
+ * purged (empty segments unmapped) by the next thread that frees a span or
+ * needs one. The global lock guards only rare paths (OS mappings, thread
  * exit, adoption, statistics).
  */
 #include <stdatomic.h>
@@ -27,7 +32,9 @@ _Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
 _Atomic uint64_t _own_hugemap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
 own_segment_t *_own_all_segments;
 own_segment_t *_own_huge_segments;
-static own_segment_t *abandoned;
+static own_segment_t *abandoned;         /* newest first (global lock)            */
+static size_t abandoned_resident;        /* free, unpurged bytes on it (global lock) */
+static _Atomic uint64_t abandoned_due_ns; /* earliest expiry on it, 0: none          */
 _Atomic size_t _own_committed, _own_peak_committed, _own_abandoned_count;
 
 static atomic_flag global_lock = ATOMIC_FLAG_INIT;
@@ -200,7 +207,10 @@ void _own_segments_purge(own_tld_t *tld) {
  * that frees and stops still gives its memory back within milliseconds. */
 #define PURGE_DELAY_NS ((uint64_t)10 * 1000 * 1000)
 
+static void abandoned_expire(void);
+
 static void maybe_purge(own_tld_t *tld) {
+  abandoned_expire();
   if (tld->free_resident <= (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) {
     tld->purge_due_ns = 0;
     return;
@@ -244,7 +254,10 @@ static own_page_t *span_take(own_tld_t *tld, own_segment_t *seg, unsigned i, siz
 own_page_t *_own_span_alloc(own_tld_t *tld, size_t n) {
   /* Segments of exited threads are adopted as fresh pages are needed, so
    * their blocks freed by others (and their free space) come back into use. */
-  if (atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed) > 0) _own_segments_reclaim(tld->heap, 1);
+  if (atomic_load_explicit(&_own_abandoned_count, memory_order_relaxed) > 0) {
+    abandoned_expire();
+    _own_segments_reclaim(tld->heap, 1);
+  }
   for (own_segment_t *s = tld->segments; s; s = s->next) {
     if (s->free_mask == 0) break; /* full segments are at the back */
     int i = find_run(s->free_mask, n);
@@ -292,14 +305,30 @@ void _own_span_free(own_tld_t *tld, own_page_t *page) {
 
 /* ---- abandonment and adoption ---- */
 
+/* Free memory of exited threads kept resident for the next thread, in all
+ * (8 x OWN_PURGE_KIB: 32 MiB by default), and for how long. */
+#define ABANDONED_DELAY_NS ((uint64_t)100 * 1000 * 1000)
+static size_t abandoned_keep(void) { return (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024 * 8; }
+
+static inline size_t resident_of(const own_segment_t *seg) {
+  return bytes_of(seg->free_mask & ~seg->purged_mask);
+}
+
 void _own_segment_abandon_locked(own_segment_t *seg) {
   seg->tld = NULL;
   atomic_store_explicit(&seg->thread_id, 0, memory_order_release);
   seg->abandoned = true;
+  seg->abandoned_ns = _own_os_now_ns();
   seg->prev = NULL;
   seg->next = abandoned;
   if (abandoned) abandoned->prev = seg;
   abandoned = seg;
+  size_t resident = resident_of(seg);
+  abandoned_resident += resident;
+  if (resident || seg->free_mask == ALL_SLICES) {
+    if (atomic_load_explicit(&abandoned_due_ns, memory_order_relaxed) == 0)
+      atomic_store_explicit(&abandoned_due_ns, seg->abandoned_ns + ABANDONED_DELAY_NS, memory_order_relaxed);
+  }
   atomic_fetch_add_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
 }
 
@@ -309,29 +338,82 @@ static void unabandon_locked(own_segment_t *seg) {
   if (seg->next) seg->next->prev = seg->prev;
   seg->next = seg->prev = NULL;
   seg->abandoned = false;
+  abandoned_resident -= resident_of(seg);
   atomic_fetch_sub_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
 }
 
-void _own_segments_abandon(own_tld_t *tld) {
-  while (tld->cache) {
-    own_segment_t *seg = tld->cache;
-    tld_remove(&tld->cache, seg);
-    segment_unmap(seg);
+/* Gives back the free memory of segments abandoned more than
+ * ABANDONED_DELAY_NS ago: empty ones are unmapped, the others purged. Cheap
+ * when nothing is due (one relaxed load). */
+static void abandoned_expire(void) {
+  uint64_t due = atomic_load_explicit(&abandoned_due_ns, memory_order_relaxed);
+  if (due == 0) return;
+  uint64_t now = _own_os_now_ns();
+  if (now < due) return;
+  own_segment_t *expired = NULL;
+  uint64_t next_due = 0;
+  _own_lock();
+  own_segment_t *seg = abandoned;
+  while (seg) {
+    own_segment_t *next = seg->next;
+    if (resident_of(seg) || seg->free_mask == ALL_SLICES) {
+      if (now - seg->abandoned_ns >= ABANDONED_DELAY_NS) {
+        unabandon_locked(seg);
+        seg->next = expired;
+        expired = seg;
+      } else if (next_due == 0 || seg->abandoned_ns + ABANDONED_DELAY_NS < next_due) {
+        next_due = seg->abandoned_ns + ABANDONED_DELAY_NS;
+      }
+    }
+    seg = next;
   }
-  tld->cache_count = 0;
-  while (tld->segments) {
-    own_segment_t *seg = tld->segments;
-    tld_remove(&tld->segments, seg);
-    if (seg->free_mask == ALL_SLICES) {
-      segment_unmap(seg);
+  atomic_store_explicit(&abandoned_due_ns, next_due, memory_order_relaxed);
+  _own_unlock();
+  /* Off the list, nobody adopts them while the system calls run. */
+  while (expired) {
+    own_segment_t *s = expired;
+    expired = s->next;
+    if (s->free_mask == ALL_SLICES) {
+      segment_unmap(s);
       continue;
     }
-    purge_segment(seg);
+    purge_segment(s);
     _own_lock();
-    _own_segment_abandon_locked(seg);
+    uint64_t at = s->abandoned_ns;
+    _own_segment_abandon_locked(s);
+    s->abandoned_ns = at;
     _own_unlock();
   }
+}
+
+/* Thread exit: every segment goes on the abandoned list (empty ones too, while
+ * the resident budget lasts; beyond it empty segments are unmapped and the
+ * free slices of the others purged). */
+void _own_segments_abandon(own_tld_t *tld) {
+  abandoned_expire();
+  size_t keep = abandoned_keep();
+  for (int pass = 0; pass < 2; pass++) {
+    own_segment_t **list = pass == 0 ? &tld->segments : &tld->cache;
+    while (*list) {
+      own_segment_t *seg = *list;
+      tld_remove(list, seg);
+      _own_lock();
+      bool fits = abandoned_resident + resident_of(seg) <= keep;
+      if (fits) _own_segment_abandon_locked(seg);
+      _own_unlock();
+      if (fits) continue;
+      if (seg->free_mask == ALL_SLICES) {
+        segment_unmap(seg);
+        continue;
+      }
+      purge_segment(seg);
+      _own_lock();
+      _own_segment_abandon_locked(seg);
+      _own_unlock();
+    }
+  }
   tld->segment_count = 0;
+  tld->cache_count = 0;
   tld->free_resident = 0;
 }
 
@@ -339,10 +421,15 @@ static void adopt(own_heap_t *heap, own_segment_t *seg) {
   own_tld_t *tld = heap->tld;
   seg->tld = tld;
   atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_release);
+  tld->free_resident += resident_of(seg);
+  if (seg->free_mask == ALL_SLICES) { /* an empty segment left by an exited thread */
+    tld_push(&tld->cache, seg);
+    tld->cache_count++;
+    return;
+  }
   if (seg->free_mask) tld_push(&tld->segments, seg);
   else tld_append(&tld->segments, seg);
   tld->segment_count++;
-  tld->free_resident += bytes_of(seg->free_mask & ~seg->purged_mask);
   /* Adopt every page in use; adopting may free pages (and even the whole
    * segment), so first note which slices head a page. */
   uint64_t heads = 0;
