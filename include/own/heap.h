@@ -180,12 +180,17 @@ OWN_API void own_collect(void);
  *                       started next, is bounded by 8 times this, in all.
  *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse, or as many as
  *                       it has in use if more (default 2)
+ *  OWN_HUGE_CACHE_KIB=n memory of freed huge blocks (above 1 MiB) kept resident
+ *                       to build the next huge blocks from without page faults;
+ *                       what stays unused for 1 s goes back at the next heap
+ *                       activity (default 65536 KiB; 0: unmap at free)
  */
 typedef enum own_option {
   OWN_OPT_VERBOSE,
   OWN_OPT_ERROR_ABORT,
   OWN_OPT_PURGE_KIB,
   OWN_OPT_SEGMENT_CACHE,
+  OWN_OPT_HUGE_CACHE_KIB,
   OWN_OPT_COUNT_
 } own_option_t;
 

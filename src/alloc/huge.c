@@ -6,25 +6,51 @@
  * alignment up to 4 MiB; for larger alignments the header sits 4 MiB below
  * the block (only its first page is ever touched). A huge block may be freed
  * from any thread: the global list is taken under the global lock, which is
- * cheap next to the mmap/munmap a huge block costs. Growth uses mremap,
+ * cheap next to the system calls a huge block costs. Growth uses mremap,
  * which moves page tables, not bytes.
  *
- * A small cache of freed mappings (at most HUGE_CACHE_BYTES, none older than
- * HUGE_CACHE_NS when the next huge operation looks) spares a program that
- * allocates and frees multi-megabyte buffers in a loop the mmap, munmap and
- * page faults of every round, while bounding what an idle program keeps.
+ * The pool. A program that allocates and frees multi-megabyte buffers would
+ * otherwise pay, every round, for mmap, munmap and a page fault (plus zeroing)
+ * per page. Freed huge mappings stay resident in a pool of "chunks" (runs of
+ * pages, each inside one kernel mapping, with a small descriptor in their
+ * first bytes), up to OWN_HUGE_CACHE_KIB in all. A new huge block is built
+ * from them: an aligned chunk large enough is used in place (its tail stays in
+ * the pool); otherwise a fresh aligned mapping is made and chunks are moved
+ * into it with mremap (page tables move, no byte is copied, no page faults),
+ * up to HUGE_PIECES - 1 of them; the rest of the block is fresh zero pages.
+ * The block remembers its pieces, so each goes back to the pool as a chunk
+ * that one mremap can move again. Chunks unused for HUGE_CACHE_NS go back to
+ * the OS at the next heap activity that looks (huge alloc/free, a thread
+ * freeing slices, own_collect); the oldest go first when the pool is full.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "alloc/internal.h"
+#include "core/options.h"
 #include "os/os.h"
 
-#define HUGE_CACHE_BYTES ((size_t)32 << 20)
-#define HUGE_CACHE_NS ((uint64_t)2000000000) /* 2 s */
+#define HUGE_CACHE_NS ((uint64_t)1000000000) /* 1 s */
+#define POOL_MAX_CHUNKS 256
 
-static own_segment_t *cache;    /* freed mappings, newest first (global lock) */
-static _Atomic size_t cache_bytes; /* written under the lock, read without it */
+typedef struct chunk {
+  struct chunk *next; /* newer to older */
+  size_t size;
+  uint64_t freed_ns;
+} chunk_t;
+
+static chunk_t *pool;                /* newest first (global lock)            */
+static size_t pool_count;            /* chunks on it (global lock)            */
+static _Atomic size_t pool_bytes;    /* written under the lock, read without  */
+static _Atomic uint64_t pool_due_ns; /* earliest expiry, 0: pool empty        */
+
+static size_t pool_limit(void) {
+#if defined(OWN_VALGRIND) && __has_include(<valgrind/memcheck.h>)
+  if (RUNNING_ON_VALGRIND) return 0; /* memcheck tracks mappings, not moved pages */
+#endif
+  long kib = _own_option(OWN_OPT_HUGE_CACHE_KIB);
+  return kib > 0 ? (size_t)kib * 1024 : 0;
+}
 
 static void unmap_segment(own_segment_t *seg) {
   seg->magic = 0;
@@ -32,77 +58,190 @@ static void unmap_segment(own_segment_t *seg) {
   _own_os_unmap(seg->map_base, seg->map_size);
 }
 
-/* Takes out of the cache what is too old (or everything); returns a list of
- * segments to unmap once the lock is released. Global lock held. */
-static own_segment_t *cache_expire_locked(bool all) {
-  uint64_t now = _own_os_now_ns();
-  own_segment_t *dead = NULL, **link = &cache;
-  while (*link) {
-    own_segment_t *seg = *link;
-    if (all || now - (uint64_t)seg->huge_size > HUGE_CACHE_NS) {
-      *link = seg->all_next;
-      cache_bytes -= seg->map_size;
-      seg->all_next = dead;
-      dead = seg;
-    } else {
-      link = &seg->all_next;
-    }
-  }
-  return dead;
-}
-
-static void unmap_list(own_segment_t *dead) {
+static void unmap_chunks(chunk_t *dead) {
   while (dead) {
-    own_segment_t *next = dead->all_next;
-    unmap_segment(dead);
+    chunk_t *next = dead->next;
+    _own_committed_sub(dead->size);
+    _own_os_unmap(dead, dead->size);
     dead = next;
   }
 }
 
-void _own_huge_cache_flush(void) {
-  _own_lock();
-  own_segment_t *dead = cache_expire_locked(true);
-  _own_unlock();
-  unmap_list(dead);
+static void pool_unlink_locked(chunk_t **link) {
+  chunk_t *c = *link;
+  *link = c->next;
+  pool_count--;
+  atomic_store_explicit(&pool_bytes, pool_bytes - c->size, memory_order_relaxed);
 }
 
-/* The smallest cached mapping of at least map_size bytes and at most four times that. */
-static own_segment_t *cache_take(size_t map_size) {
-  if (atomic_load_explicit(&cache_bytes, memory_order_relaxed) == 0) return NULL;
-  _own_lock();
-  own_segment_t *dead = cache_expire_locked(false);
-  own_segment_t *best = NULL, **best_link = NULL;
-  for (own_segment_t **link = &cache; *link; link = &(*link)->all_next) {
-    own_segment_t *s = *link;
-    if (s->map_size >= map_size && s->map_size / 4 <= map_size && (!best || s->map_size < best->map_size)) {
-      best = s;
-      best_link = link;
+/* Takes out of the pool what is older than HUGE_CACHE_NS (or everything),
+ * and the oldest chunks while it is over `limit`; returns them for unmapping
+ * once the lock is released. Global lock held. */
+static chunk_t *pool_trim_locked(bool all, size_t limit) {
+  uint64_t now = _own_os_now_ns();
+  chunk_t *dead = NULL;
+  uint64_t oldest = 0;
+  for (chunk_t **link = &pool; *link;) {
+    chunk_t *c = *link;
+    if (all || now - c->freed_ns > HUGE_CACHE_NS) {
+      pool_unlink_locked(link);
+      c->next = dead;
+      dead = c;
+    } else {
+      if (oldest == 0 || c->freed_ns < oldest) oldest = c->freed_ns;
+      link = &c->next;
     }
   }
-  if (best) {
-    *best_link = best->all_next;
-    cache_bytes -= best->map_size;
+  while (pool && (pool_bytes > limit || pool_count > POOL_MAX_CHUNKS)) {
+    chunk_t **link = &pool;
+    while ((*link)->next) link = &(*link)->next; /* the oldest */
+    chunk_t *c = *link;
+    pool_unlink_locked(link);
+    c->next = dead;
+    dead = c;
   }
-  _own_unlock();
-  unmap_list(dead);
-  return best;
+  atomic_store_explicit(&pool_due_ns, pool ? oldest + HUGE_CACHE_NS : 0, memory_order_relaxed);
+  return dead;
 }
 
-/* Keeps a freed default-aligned mapping for reuse; false if it does not fit. */
-static bool cache_put(own_segment_t *seg) {
-  if (seg->huge_block != (uint8_t *)seg + HUGE_HEADER || seg->map_size > HUGE_CACHE_BYTES) return false;
+void _own_huge_cache_flush(void) {
   _own_lock();
-  own_segment_t *dead = cache_expire_locked(false);
-  bool kept = cache_bytes + seg->map_size <= HUGE_CACHE_BYTES;
-  if (kept) {
-    seg->huge_size = (size_t)_own_os_now_ns(); /* while cached: when it was freed */
-    seg->all_next = cache;
-    cache = seg;
-    cache_bytes += seg->map_size;
-  }
+  chunk_t *dead = pool_trim_locked(true, 0);
   _own_unlock();
-  unmap_list(dead);
-  return kept;
+  unmap_chunks(dead);
+}
+
+void _own_huge_cache_expire(void) {
+  uint64_t due = atomic_load_explicit(&pool_due_ns, memory_order_relaxed);
+  if (due == 0 || _own_os_now_ns() < due) return;
+  _own_lock();
+  chunk_t *dead = pool_trim_locked(false, pool_limit());
+  _own_unlock();
+  unmap_chunks(dead);
+}
+
+/* A mapping of map_size bytes, 4 MiB aligned, built from the pool as far as it
+ * goes (see the file comment). Fills pieces/count; *fresh is where the fresh
+ * zero pages begin. NULL if the pool has nothing or the OS refuses. */
+static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *count, size_t *fresh) {
+  if (atomic_load_explicit(&pool_bytes, memory_order_relaxed) == 0) return NULL;
+  chunk_t *taken[HUGE_PIECES];
+  size_t taken_size[HUGE_PIECES];
+  unsigned n = 0;
+  size_t got = 0;
+  _own_lock();
+  chunk_t *dead = pool_trim_locked(false, pool_limit());
+  /* An aligned chunk that holds the whole mapping: used in place. */
+  chunk_t **best = NULL;
+  for (chunk_t **link = &pool; *link; link = &(*link)->next) {
+    chunk_t *c = *link;
+    if (((uintptr_t)c & SEGMENT_MASK) == 0 && c->size >= map_size && (!best || c->size < (*best)->size)) best = link;
+  }
+  if (best) {
+    chunk_t *c = *best;
+    if (c->size > map_size) { /* the tail stays in the pool, in c's place */
+      chunk_t *tail = (chunk_t *)((uint8_t *)c + map_size);
+      tail->next = c->next;
+      tail->size = c->size - map_size;
+      tail->freed_ns = c->freed_ns;
+      *best = tail;
+      atomic_store_explicit(&pool_bytes, pool_bytes - map_size, memory_order_relaxed);
+      _own_os_count_mappings(1);
+    } else {
+      pool_unlink_locked(best);
+    }
+    if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+    _own_unlock();
+    unmap_chunks(dead);
+    pieces[0] = map_size;
+    *count = 1;
+    *fresh = map_size;
+    return (own_segment_t *)c;
+  }
+  /* Otherwise chunks moved into a fresh mapping, as few as possible: the
+   * smallest chunk that holds what is missing (it gives its tail), else the
+   * largest one, and again. */
+  while (pool && got < map_size && n < HUGE_PIECES - 1) {
+    size_t want = map_size - got;
+    chunk_t **fit = NULL, **largest = &pool;
+    for (chunk_t **link = &pool; *link; link = &(*link)->next) {
+      size_t sz = (*link)->size;
+      if (sz >= want && (!fit || sz < (*fit)->size)) fit = link;
+      if (sz > (*largest)->size) largest = link;
+    }
+    chunk_t **link = fit ? fit : largest;
+    chunk_t *c = *link;
+    if (c->size > want) {
+      c->size -= want;
+      atomic_store_explicit(&pool_bytes, pool_bytes - want, memory_order_relaxed);
+      taken[n] = (chunk_t *)((uint8_t *)c + c->size);
+      taken_size[n++] = want;
+      got += want;
+      _own_os_count_mappings(1); /* the tail becomes a mapping of its own... */
+    } else {
+      pool_unlink_locked(link);
+      taken[n] = c;
+      taken_size[n++] = c->size;
+      got += c->size;
+    }
+  }
+  if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+  _own_unlock();
+  unmap_chunks(dead);
+  uint8_t *dst = _own_os_map(map_size, SEGMENT_SIZE);
+  if (dst) _own_committed_add(map_size);
+  size_t at = 0;
+  uint32_t k = 0;
+  for (unsigned i = 0; i < n; i++) {
+    if (dst && _own_os_move(taken[i], taken_size[i], dst + at)) {
+      _own_os_count_mappings(-1); /* ...and is now part of the block's */
+      _own_committed_sub(taken_size[i]);
+      pieces[k++] = taken_size[i];
+      at += taken_size[i];
+    } else { /* no mapping to move into, or the move failed: give it back */
+      _own_committed_sub(taken_size[i]);
+      _own_os_unmap(taken[i], taken_size[i]);
+    }
+  }
+  if (!dst) return NULL;
+  if (at < map_size) {
+    pieces[k++] = map_size - at;
+    if (map_size - at >= ((size_t)4 << 20)) _own_os_huge_pages(dst + at, map_size - at);
+  }
+  *count = k;
+  *fresh = at;
+  return (own_segment_t *)dst;
+}
+
+/* Keeps the pieces of a freed default-aligned mapping in the pool; false if
+ * the pool is off (the caller unmaps). */
+static bool pool_put(own_segment_t *seg) {
+  size_t limit = pool_limit();
+  if (seg->huge_block != (uint8_t *)seg + HUGE_HEADER || limit == 0) return false;
+  uint32_t count = seg->piece_count;
+  size_t pieces[HUGE_PIECES];
+  memcpy(pieces, seg->pieces, sizeof pieces);
+  seg->magic = 0;
+  uint64_t now = _own_os_now_ns();
+  _own_lock();
+  uint8_t *at = (uint8_t *)seg;
+  for (uint32_t i = 0; i < count; i++) {
+    chunk_t *c = (chunk_t *)at;
+    c->size = pieces[i];
+    c->freed_ns = now;
+    c->next = pool;
+    pool = c;
+    pool_count++;
+    atomic_store_explicit(&pool_bytes, pool_bytes + pieces[i], memory_order_relaxed);
+    at += pieces[i];
+  }
+  _own_os_count_mappings((long)count - 1);
+  if (atomic_load_explicit(&pool_due_ns, memory_order_relaxed) == 0)
+    atomic_store_explicit(&pool_due_ns, now + HUGE_CACHE_NS, memory_order_relaxed);
+  chunk_t *dead = pool_trim_locked(false, limit);
+  _own_unlock();
+  unmap_chunks(dead);
+  return true;
 }
 
 static size_t huge_offset(size_t align) {
@@ -134,10 +273,13 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
     return NULL;
   }
   size_t map_size = (off + size + page - 1) & ~(page - 1);
-  own_segment_t *seg = off == HUGE_HEADER ? cache_take(map_size) : NULL;
+  size_t pieces[HUGE_PIECES];
+  uint32_t count = 0;
+  size_t fresh = 0;
+  own_segment_t *seg = off == HUGE_HEADER ? pool_build(map_size, pieces, &count, &fresh) : NULL;
   if (seg) {
-    map_size = seg->map_size;
-    if (zero) memset((uint8_t *)seg + off, 0, size);
+    memset(seg, 0, sizeof *seg); /* the header of a built mapping holds old bytes */
+    if (zero && fresh > off) memset((uint8_t *)seg + off, 0, (fresh < off + size ? fresh : off + size) - off);
   } else {
     seg = align > SEGMENT_SIZE ? _own_os_map_at(map_size, align, off) : _own_os_map(map_size, SEGMENT_SIZE);
     if (!seg) {
@@ -146,7 +288,11 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
     }
     _own_committed_add(map_size);
     if (map_size >= ((size_t)4 << 20)) _own_os_huge_pages(seg, map_size);
+    pieces[0] = map_size;
+    count = 1;
   }
+  memcpy(seg->pieces, pieces, sizeof pieces);
+  seg->piece_count = count;
   seg->magic = SEGMENT_MAGIC;
   seg->kind = SEG_HUGE;
   atomic_store_explicit(&seg->thread_id, 0, memory_order_relaxed);
@@ -173,11 +319,12 @@ void _own_huge_free(own_segment_t *seg, void *p) {
   _own_lock();
   list_remove_locked(seg);
   _own_unlock();
-  if (!cache_put(seg)) unmap_segment(seg);
+  if (!pool_put(seg)) unmap_segment(seg);
 }
 
 void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) {
-  if (seg->huge_block != (uint8_t *)seg + HUGE_HEADER) return NULL; /* over-aligned: copy */
+  /* Over-aligned, or built of pieces (one mremap moves one mapping): copy. */
+  if (seg->huge_block != (uint8_t *)seg + HUGE_HEADER || seg->piece_count != 1) return NULL;
   size_t page = _own_os_page_size();
   if (size > (size_t)PTRDIFF_MAX - HUGE_HEADER - SEGMENT_SIZE) return NULL;
   size_t map_size = (HUGE_HEADER + size + page - 1) & ~(page - 1);
@@ -199,6 +346,7 @@ void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) {
   nseg->map_size = map_size;
   nseg->huge_block = (uint8_t *)nseg + HUGE_HEADER;
   nseg->huge_size = map_size - HUGE_HEADER;
+  nseg->pieces[0] = map_size;
   _own_committed_add(map_size);
   _own_committed_sub(old_size);
   list_add(nseg);

@@ -80,6 +80,7 @@
 #define BIN_COUNT 45 /* bins 1..44; bin 0 unused */
 #define BLOCK_ALIGN 16
 #define HUGE_HEADER SLICE_SIZE /* bytes in front of a huge block */
+#define HUGE_PIECES 16         /* runs of pages a huge mapping is built from */
 
 /* The size class of a request of n bytes (1 <= n <= MEDIUM_MAX): 16-byte steps
  * up to 128, then four classes per power of two (waste <= 25%, 12.5% typ.). */
@@ -150,6 +151,8 @@ struct own_segment {
   uint8_t *huge_block;         /* the block                                        */
   size_t huge_size;            /* usable bytes                                     */
   own_heap_t *huge_heap;       /* heap it was allocated from (NULL: orphaned)      */
+  uint32_t piece_count;        /* the mapping is this many runs of pages, each     */
+  size_t pieces[HUGE_PIECES];  /* within one kernel mapping (huge.c, the pool)     */
   /* normal segments */
   uint8_t owner[SLICES + 1];   /* slice -> first slice of its page; owner[SLICES] = 0
                                   so that p == segment + 4 MiB maps to the header   */
@@ -277,6 +280,7 @@ void _own_huge_free(own_segment_t *seg, void *p) OWN_INTERNAL;
 void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) OWN_INTERNAL;
 void _own_huge_orphan(own_heap_t *heap, bool free_them) OWN_INTERNAL;
 void _own_huge_cache_flush(void) OWN_INTERNAL;
+void _own_huge_cache_expire(void) OWN_INTERNAL; /* cheap when nothing is due */
 
 /* ---- alloc.c ---- */
 void *_own_heap_malloc_aligned(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;

@@ -211,6 +211,7 @@ static void abandoned_expire(void);
 
 static void maybe_purge(own_tld_t *tld) {
   abandoned_expire();
+  _own_huge_cache_expire();
   if (tld->free_resident <= (size_t)_own_option(OWN_OPT_PURGE_KIB) * 1024) {
     tld->purge_due_ns = 0;
     return;

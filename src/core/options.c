@@ -8,6 +8,7 @@ long _own_options[OWN_OPT_COUNT_] = {
     [OWN_OPT_ERROR_ABORT] = 0,
     [OWN_OPT_PURGE_KIB] = 4096,
     [OWN_OPT_SEGMENT_CACHE] = 2,
+    [OWN_OPT_HUGE_CACHE_KIB] = 65536,
 };
 
 static const char *const option_env[OWN_OPT_COUNT_] = {
@@ -15,6 +16,7 @@ static const char *const option_env[OWN_OPT_COUNT_] = {
     [OWN_OPT_ERROR_ABORT] = "OWN_ERROR_ABORT",
     [OWN_OPT_PURGE_KIB] = "OWN_PURGE_KIB",
     [OWN_OPT_SEGMENT_CACHE] = "OWN_SEGMENT_CACHE",
+    [OWN_OPT_HUGE_CACHE_KIB] = "OWN_HUGE_CACHE_KIB",
 };
 
 void _own_options_init(void) {

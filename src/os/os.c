@@ -42,10 +42,67 @@ static void unmap_raw(void *p, size_t size) {
   errno = saved;
 }
 
+/* Aligned mappings (segments: 4 MiB) would often cost three system calls:
+ * map, find it misaligned, map larger and trim. Instead they are first asked
+ * for at a hint: an aligned address in a window of address space that moves
+ * up by each request's size. The window starts at a random place between
+ * 2 TiB and 6 TiB (so addresses still differ from run to run) and wraps after
+ * HINT_SPAN; when the hint is taken, the usual path follows. */
+#define HINT_SPAN ((uintptr_t)16 << 40)
+static _Atomic uintptr_t hint_next, hint_base;
+
+static void *map_hinted(size_t size, size_t align) {
+#if UINTPTR_MAX > 0xffffffffu
+  uintptr_t base = atomic_load_explicit(&hint_base, memory_order_relaxed);
+  if (base == 0) {
+    int local;
+    uintptr_t r = (uintptr_t)_own_os_now_ns() ^ ((uintptr_t)&local >> 12) ^ ((uintptr_t)&hint_base >> 12);
+    r *= (uintptr_t)0x9e3779b97f4a7c15ull;
+    uintptr_t want = ((uintptr_t)2 << 40) + ((r >> 32) % 4096) * ((uintptr_t)1 << 30);
+    if (atomic_compare_exchange_strong(&hint_base, &base, want)) base = want;
+    uintptr_t zero = 0;
+    atomic_compare_exchange_strong(&hint_next, &zero, base);
+  }
+  uintptr_t step = (size + align - 1) & ~(uintptr_t)(align - 1);
+  uintptr_t at = atomic_fetch_add_explicit(&hint_next, step, memory_order_relaxed);
+  at = (at + align - 1) & ~(uintptr_t)(align - 1);
+  if (at + step > base + HINT_SPAN) { /* wrap: later requests start over */
+    atomic_store_explicit(&hint_next, base, memory_order_relaxed);
+    return NULL;
+  }
+  int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+#ifdef MAP_FIXED_NOREPLACE
+  flags |= MAP_FIXED_NOREPLACE;
+#endif
+  int saved = errno;
+  void *p = mmap((void *)at, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+  count(&os_map_calls, 1);
+  errno = saved;
+  if (p == MAP_FAILED) return NULL;
+  if (p != (void *)at) { /* a kernel that treats the address as a mere hint */
+    unmap_raw(p, size);
+    return NULL;
+  }
+  return p;
+#else
+  (void)size;
+  (void)align;
+  return NULL;
+#endif
+}
+
 void *_own_os_map_at(size_t size, size_t align, size_t offset) {
   size_t page = _own_os_page_size();
   if (align < page) align = page;
   if (size == 0 || size > SIZE_MAX - 2 * align) return NULL;
+  if (offset == 0 && align >= ((size_t)1 << 20)) {
+    void *h = map_hinted(size, align);
+    if (h) {
+      count(&os_mappings, 1);
+      count(&os_reserved, size);
+      return h;
+    }
+  }
   void *p = map_raw(size, PROT_READ | PROT_WRITE);
   if (!p) return NULL;
   if ((((uintptr_t)p + offset) & (align - 1)) != 0) {
@@ -132,6 +189,20 @@ void *_own_os_remap(void *p, size_t old_size, size_t new_size, size_t align) {
   count(&os_reserved, new_size);
   uncount(&os_reserved, old_size);
   return q;
+}
+
+bool _own_os_move(void *src, size_t size, void *dst) {
+  int saved = errno;
+  void *q = mremap(src, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+  errno = saved;
+  if (q == MAP_FAILED) return false;
+  uncount(&os_reserved, size); /* dst's old pages were replaced */
+  return true;
+}
+
+void _own_os_count_mappings(long delta) {
+  if (delta >= 0) count(&os_mappings, (size_t)delta);
+  else uncount(&os_mappings, (size_t)-delta);
 }
 
 long _own_os_tid(void) { return syscall(SYS_gettid); }

@@ -52,6 +52,14 @@ bool _own_os_protect_rw(void *p, size_t size);
  * mapping is then unchanged). */
 void *_own_os_remap(void *p, size_t old_size, size_t new_size, size_t align);
 
+/* Moves the pages of [src, src+size) (inside one mapping) over
+ * [dst, dst+size) (inside another): page tables move, no byte is copied, and
+ * src is unmapped afterwards. Page-aligned arguments. Returns false on failure
+ * (nothing moved). */
+bool _own_os_move(void *src, size_t size, void *dst);
+/* The caller split one mapping into `delta` more (or joined -delta into
+ * others): keeps the count of live mappings right. */
+void _own_os_count_mappings(long delta);
 /* An id of the calling thread, never 0, cheap (a register read). AS-safe. */
 static inline uintptr_t _own_thread_id(void) {
 #if defined(__x86_64__)
