@@ -4,8 +4,11 @@
  * default heap (when the alloc layer is built). Every test checks that the
  * counting allocator ends with zero live blocks. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdalign.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 
 #include "own/box.h"
 #include "own/rc.h"
@@ -22,7 +25,7 @@ static own_allocator_t A;
 
 static int drops;
 static int drop_seen_value;
-static void count_drop(void *v) {
+__attribute__((unused)) static void count_drop(void *v) { /* heap-form tests only */
   (void)v;
   drops++;
 }
@@ -457,6 +460,89 @@ static void test_heap_form_failures(void) {
   OWN_EXPECT_DEATH(heap_init_oom, NULL, SIGABRT, "out of memory");
 }
 
+/* The one-call constructor, _own_box_alloc: the fast path (a block of at most
+ * 1 KiB from the thread's direct table), the general path (larger blocks,
+ * through own_malloc), the same header either way, and a thread whose very
+ * first allocation is a box (its heap is not set up yet: the slow path). */
+static void check_entry_box(uint32_t layout, own_drop_fn_t drop, bool try_) {
+  size_t size = layout >> 3, align = (size_t)1 << (layout & 7);
+  unsigned char *p = try_ ? _own_box_try_alloc(layout, drop) : _own_box_alloc(layout, drop);
+  check_heap_box(p, size, align, drop);
+  memset(p, 0x5a, size);        /* the whole value is writable */
+  OWN_CHECK_EQ(own_box_layout(p).size, size); /* and the header intact */
+  void *blk = launder(heap_block(p));
+  drops = 0;
+  own_box_drop(p);
+  OWN_CHECK_EQ(drops, drop ? 1 : 0);
+  OWN_CHECK(!own_is_live_block(blk));
+}
+
+static void *first_alloc_is_box(void *arg) {
+  (void)arg;
+  int *b = OWN_BOX_OF(int, NULL, NULL, 41);
+  int ok = b != NULL && *b == 41 && own_is_live_block(heap_block(b)) &&
+           own_box_layout(b).size == sizeof(int);
+  own_box_drop(b);
+  return ok ? b : NULL; /* only compared with NULL */
+}
+
+static void test_heap_form_entry(void) {
+  static const size_t sizes[] = {0, 1, 8, 16, 100, 1008, 1009, 5000};
+  for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+    for (unsigned lg = 0; lg <= 4; lg++) {
+      uint32_t layout = (uint32_t)(sizes[si] << 3) | lg;
+      check_entry_box(layout, NULL, false);
+      check_entry_box(layout, count_drop, true);
+    }
+  }
+  /* Many at once: every block distinct and live until its own drop. */
+  enum { N = 300 };
+  void *b[N];
+  for (int k = 0; k < N; k++) {
+    b[k] = _own_box_alloc((uint32_t)((size_t)(k % 50) << 3) | 3u, NULL);
+    memset(b[k], k, (size_t)(k % 50));
+  }
+  int bad = 0;
+  for (int k = 0; k < N; k++) {
+    for (size_t j = 0; j < (size_t)(k % 50); j++) bad += ((unsigned char *)b[k])[j] != (unsigned char)k;
+    bad += !own_is_live_block(heap_block(b[k]));
+  }
+  OWN_CHECK_EQ(bad, 0);
+  for (int k = N - 1; k >= 0; k--) own_box_drop(b[k]);
+}
+
+/* Run first in main: creating a thread makes the C library calloc its TLS
+ * block from own's heap, and under OWN_VALGRIND memcheck then reports the
+ * heap's zeroing of memory that held large blocks freed earlier (a heap
+ * matter, not Box's). */
+static void test_heap_form_entry_new_thread(void) {
+  pthread_t t;
+  void *res = NULL;
+  OWN_CHECK_EQ(pthread_create(&t, NULL, first_alloc_is_box, NULL), 0);
+  OWN_CHECK_EQ(pthread_join(t, &res), 0);
+  OWN_CHECK(res != NULL);
+}
+
+/* Out of memory on the one-call constructor, in a child whose address space
+ * is capped: the largest heap-form value (2^29 - 1 bytes) cannot be had.
+ * try_ gives NULL with ENOMEM, the plain one calls the out-of-memory handler. */
+static void entry_oom(void *arg) {
+  (void)arg;
+  struct rlimit rl;
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long pages = 0;
+  if (!f || fscanf(f, "%lu", &pages) != 1) exit(3);
+  fclose(f);
+  rl.rlim_cur = rl.rlim_max = (rlim_t)pages * 4096 + ((rlim_t)64 << 20);
+  if (setrlimit(RLIMIT_AS, &rl) != 0) exit(4);
+  uint32_t biggest = (uint32_t)((OWN_BOX_HEAP_SIZE_LIMIT - 1) << 3) | 3u;
+  errno = 0;
+  void *p = _own_box_try_alloc(biggest, NULL);
+  if (p != NULL || errno != ENOMEM) exit(5);
+  p = _own_box_alloc(biggest, NULL);
+  printf("returned %p\n", p);
+}
+
 /* Run-time checks on heap-form boxes. Another block of the same size stays
  * live throughout, so the dropped block's page is not given back and its tag
  * can be read again. */
@@ -515,6 +601,18 @@ static void test_heap_form_misuse(void) {
 /* The misuse tests read the tags of boxes already dropped, on purpose: under
  * memcheck (which sees own's blocks in an OWN_VALGRIND build) those reads are
  * rightly reported, so they run only outside valgrind. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define SANITIZED 1
+#endif
+#endif
+#ifndef SANITIZED
+#define SANITIZED 0
+#endif
+
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
 #define UNDER_VALGRIND() (RUNNING_ON_VALGRIND != 0)
@@ -524,6 +622,9 @@ static void test_heap_form_misuse(void) {
 
 int main(void) {
   A = test_alloc_make(&ta);
+#ifndef OWN_TEST_NO_HEAP
+  test_heap_form_entry_new_thread();
+#endif
   test_new_drop();
   test_box_of();
   test_take_and_into_inner();
@@ -539,6 +640,9 @@ int main(void) {
 #ifndef OWN_TEST_NO_HEAP
   test_heap_form();
   test_heap_form_failures();
+  test_heap_form_entry();
+  /* A capped address space starves valgrind and the sanitizers' runtimes. */
+  if (!UNDER_VALGRIND() && !SANITIZED) OWN_EXPECT_DEATH(entry_oom, NULL, SIGABRT, "out of memory");
   if (!UNDER_VALGRIND()) test_heap_form_misuse();
 #endif
   CHECK_NO_LEAK();

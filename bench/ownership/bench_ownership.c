@@ -11,11 +11,12 @@
  *            aligned value (the general form).
  *   rc/arc   a clone + drop pair on a live value (the count goes 1 -> 2 -> 1).
  *
- * Times are the fastest of 21 runs, in ns per operation (per new+drop pair or
- * per clone+drop pair): on a shared machine the noise only ever adds time, and
- * the fastest run is far steadier than the median. The loops compared in one
- * row run alternately, so drift in the machine's speed affects them alike. `--count N` runs each
- * loop N times only, for instruction counts under callgrind (see build.sh).
+ * Times are in ns per operation (per new+drop pair or per clone+drop pair),
+ * over 21 runs of each loop: the median, and the fastest run (on a shared
+ * machine noise only ever adds time, so the fastest is the steadier figure).
+ * The loops compared in one row run alternately, run after run, so drift in
+ * the machine's speed affects them alike. `--count N` runs each loop N times
+ * only, for instruction counts under callgrind (see build.sh).
  */
 #include <own/arc.h>
 #include <own/box.h>
@@ -44,9 +45,9 @@ static int cmp_double(const void *a, const void *b) {
 
 typedef void (*bench_fn)(long n);
 
-/* Times the k loops f[0..k) alternately, RUNS times; the fastest run of
- * each, in ns per iteration, into t[0..k). */
-static void measure(int k, const bench_fn *f, long n, double *t) {
+/* Times the k loops f[0..k) alternately, RUNS times; the median run of
+ * each, in ns per iteration, into med[0..k), the fastest into min[0..k). */
+static void measure(int k, const bench_fn *f, long n, double *med, double *min) {
   double all[4][RUNS];
   for (int j = 0; j < k; j++) f[j](n / 10); /* warm up */
   for (int r = 0; r < RUNS; r++) {
@@ -58,7 +59,8 @@ static void measure(int k, const bench_fn *f, long n, double *t) {
   }
   for (int j = 0; j < k; j++) {
     qsort(all[j], RUNS, sizeof all[j][0], cmp_double);
-    t[j] = all[j][0];
+    min[j] = all[j][0];
+    med[j] = all[j][RUNS / 2];
   }
 }
 
@@ -175,12 +177,18 @@ static __attribute__((noinline)) void arc_pair(long n) {
   }
 }
 
+static double pct(double x, double base) { return 100.0 * (x / base - 1); }
+
+/* One row: raw malloc+free, raw alloc+dealloc and Box new+drop side by side,
+ * medians, Box's difference to each; then the same differences for the
+ * fastest runs. */
 static void row(const char *what, bench_fn fm, bench_fn fa, bench_fn fb, long n) {
   bench_fn f[3] = {fm, fa, fb};
-  double t[3];
-  measure(3, f, n, t);
-  printf("%-36s %9.2f %9.2f %9.2f %+8.1f%% %+8.1f%%\n", what, t[0], t[1], t[2],
-         100.0 * (t[2] / t[1] - 1), 100.0 * (t[2] / t[0] - 1));
+  double med[3], min[3];
+  measure(3, f, n, med, min);
+  printf("%-34s %7.2f %7.2f %7.2f %+8.1f%% %+8.1f%%  | %+8.1f%% %+8.1f%%\n", what, med[0], med[1],
+         med[2], pct(med[2], med[1]), pct(med[2], med[0]), pct(min[2], min[1]),
+         pct(min[2], min[0]));
 }
 
 int main(int argc, char **argv) {
@@ -202,8 +210,9 @@ int main(int argc, char **argv) {
   }
 
   long n = argc > 1 ? atol(argv[1]) : 5000000;
-  printf("%-36s %9s %9s %9s %9s %9s\n", "ns per new+drop", "malloc", "alloc", "box",
-         "vs alloc", "vs malloc");
+  printf("%-34s %-41s | %s\n", "", "median of 21 runs, ns per new+drop", "fastest of 21");
+  printf("%-34s %7s %7s %7s %9s %9s  | %9s %9s\n", "Box's block: raw vs boxed", "malloc",
+         "alloc", "box", "vs alloc", "vs malloc", "vs alloc", "vs malloc");
   row("one at a time,   16-byte value", malloc_one_16, alloc_one_16, box_one_16, n);
   row("1000 live,       16-byte value", malloc_batch_16, alloc_batch_16, box_batch_16, n);
   row("one at a time,   64-byte value", malloc_one_64, alloc_one_64, box_one_64, n);
@@ -213,17 +222,17 @@ int main(int argc, char **argv) {
   row("16-byte, layout known at run time", malloc_one_16, alloc_one_16, box_one_rt, n);
   {
     bench_fn f[2] = {alloc_one_a64, box_one_a64};
-    double t[2];
-    measure(2, f, n, t);
-    printf("%-36s %9s %9.2f %9.2f %+8.1f%%\n", "64-byte, align 64 (general form)", "-", t[0],
-           t[1], 100.0 * (t[1] / t[0] - 1));
+    double med[2], min[2];
+    measure(2, f, n, med, min);
+    printf("%-34s %7s %7.2f %7.2f %+8.1f%% %9s  | %+8.1f%%\n", "64-byte, align 64 (general form)",
+           "-", med[0], med[1], pct(med[1], med[0]), "-", pct(min[1], min[0]));
   }
-  printf("\n%-36s %9s\n", "operation", "ns/pair");
+  printf("\n%-34s %7s %7s\n", "operation, ns per pair", "median", "fastest");
   bench_fn f[2] = {rc_pair, arc_pair};
-  double t[2];
-  measure(2, f, n, t);
-  printf("%-36s %9.2f\n", "own_rc_clone + own_rc_drop", t[0]);
-  printf("%-36s %9.2f\n", "own_arc_clone + own_arc_drop", t[1]);
+  double med[2], min[2];
+  measure(2, f, n, med, min);
+  printf("%-34s %7.2f %7.2f\n", "own_rc_clone + own_rc_drop", med[0], min[0]);
+  printf("%-34s %7.2f %7.2f\n", "own_arc_clone + own_arc_drop", med[1], min[1]);
   own_rc_drop(shared_rc);
   own_arc_drop(shared_arc);
   return 0;

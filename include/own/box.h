@@ -39,9 +39,10 @@
  * plain ones abort.
  *
  * Cost: with the allocator and the layout known at compile time (OWN_BOX_NEW,
- * OWN_BOX_OF, ... with NULL), a heap-form constructor is own_malloc plus one
- * short call that writes the header, in the caller; the drop is one call: tag
- * check, "dead" mark, drop function, own_free. bench/ownership measures it.
+ * OWN_BOX_OF, ... with NULL), a heap-form constructor is one call into the
+ * heap, _own_box_alloc, which runs own_malloc's fast path and writes the
+ * header; the drop is one call: tag check, "dead" mark, drop function,
+ * own_free. bench/ownership measures it.
  *
  * Thread safety: a box is owned by one thread at a time; it may be handed to
  * another thread (moved) and dropped there. Functions are reentrant.
@@ -174,11 +175,14 @@ OWN_API own_drop_fn_t own_box_drop_fn(const void *box);
  *   block + 12  uint32_t tag          "ownb" while live, "dead" once dropped
  *   block + 16  the value             16-byte aligned (own_malloc's promise)
  *
- * The inline constructors below build such boxes in the caller's code: they
- * call own_malloc, then _own_box_init (or _own_box_try_init), which writes
- * the header and returns the value pointer. So the block size, the use of
- * own_malloc / own_free and the layout word are part of libown's ABI; the
- * header's other fields and the general form are the library's alone.
+ * The inline constructors below build such boxes with one call from the
+ * caller's code: _own_box_alloc (or _own_box_try_alloc) allocates the block
+ * as own_malloc would, writes the header and returns the value pointer. So
+ * the block size, the use of own_malloc / own_free and the layout word are
+ * part of libown's ABI; the header's other fields and the general form are
+ * the library's alone. (_own_box_init and _own_box_try_init, the header
+ * writers that earlier inline constructors called after own_malloc, stay in
+ * the library for code compiled against them.)
  * Define OWN_BOX_NO_INLINE before including this header to always call the
  * library functions instead (the same boxes, a few instructions slower). */
 #define OWN_BOX_HEAP_HEADER 16
@@ -191,6 +195,18 @@ OWN_API own_drop_fn_t own_box_drop_fn(const void *box);
 /* The header's layout word for such a layout. */
 #define _OWN_BOX_HEAP_LAYOUT(l) \
   ((uint32_t)((l).size << 3) | (uint32_t)__builtin_ctzll((unsigned long long)(l).align))
+
+/* A heap-form box: allocates OWN_BOX_HEAP_HEADER + (layout >> 3) bytes from
+ * own's heap (as own_malloc), writes the header (`layout` is
+ * _OWN_BOX_HEAP_LAYOUT of the value's layout, so its size is below
+ * OWN_BOX_HEAP_SIZE_LIMIT) and returns the value pointer, uninitialised. Out of
+ * memory: calls own_out_of_memory (does not return). The block goes back with
+ * own_box_drop. For the inline constructors only. Time: own_malloc's. */
+OWN_API void *_own_box_alloc(uint32_t layout, own_drop_fn_t drop)
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
+/* As _own_box_alloc, but out of memory gives NULL with errno = ENOMEM. */
+OWN_API void *_own_box_try_alloc(uint32_t layout, own_drop_fn_t drop)
+    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
 
 /* Writes the heap-form header at the start of `block` (from
  * own_malloc(OWN_BOX_HEAP_HEADER + size); `layout` is _OWN_BOX_HEAP_LAYOUT of
@@ -208,7 +224,7 @@ OWN_API void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop
  * The function-like macros of the same names route calls through them;
  * (own_box_new)(...) or &own_box_new still name the library functions.
  * `clang --analyze` gets the plain functions (its reports then stay on the
- * caller's lines); gcc -fanalyzer sees _own_box_init's attributes. */
+ * caller's lines); gcc -fanalyzer sees _own_box_alloc's attributes. */
 #if (defined(__GNUC__) || defined(__clang__)) && !defined(OWN_BOX_NO_INLINE) && \
     !defined(__clang_analyzer__)
 
@@ -221,21 +237,19 @@ OWN_API void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop
 _OWN_BOX_INLINE void *_own_box_new_inline(const own_allocator_t *a, own_layout_t l,
                                           own_drop_fn_t drop) {
   if (_OWN_BOX_CONST_HEAP(a, l))
-    return _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+    return _own_box_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
   return (own_box_new)(a, l, drop);
 }
 _OWN_BOX_INLINE void *_own_box_try_new_inline(const own_allocator_t *a, own_layout_t l,
                                               own_drop_fn_t drop) {
   if (_OWN_BOX_CONST_HEAP(a, l))
-    return _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l),
-                             drop);
+    return _own_box_try_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
   return (own_box_try_new)(a, l, drop);
 }
 _OWN_BOX_INLINE void *_own_box_new_zeroed_inline(const own_allocator_t *a, own_layout_t l,
                                                  own_drop_fn_t drop) {
   if (_OWN_BOX_CONST_HEAP(a, l)) {
-    void *p =
-        _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+    void *p = _own_box_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
     __builtin_memset(p, 0, l.size);
     return p;
   }
@@ -244,8 +258,7 @@ _OWN_BOX_INLINE void *_own_box_new_zeroed_inline(const own_allocator_t *a, own_l
 _OWN_BOX_INLINE void *_own_box_try_new_zeroed_inline(const own_allocator_t *a, own_layout_t l,
                                                      own_drop_fn_t drop) {
   if (_OWN_BOX_CONST_HEAP(a, l)) {
-    void *p = _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size),
-                                _OWN_BOX_HEAP_LAYOUT(l), drop);
+    void *p = _own_box_try_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
     if (p) __builtin_memset(p, 0, l.size);
     return p;
   }
@@ -254,8 +267,7 @@ _OWN_BOX_INLINE void *_own_box_try_new_zeroed_inline(const own_allocator_t *a, o
 _OWN_BOX_INLINE void *_own_box_from_inline(const own_allocator_t *a, own_layout_t l,
                                            own_drop_fn_t drop, const void *value) {
   if (_OWN_BOX_CONST_HEAP(a, l)) {
-    void *p =
-        _own_box_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size), _OWN_BOX_HEAP_LAYOUT(l), drop);
+    void *p = _own_box_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
     __builtin_memcpy(p, value, l.size);
     return p;
   }
@@ -264,8 +276,7 @@ _OWN_BOX_INLINE void *_own_box_from_inline(const own_allocator_t *a, own_layout_
 _OWN_BOX_INLINE void *_own_box_try_from_inline(const own_allocator_t *a, own_layout_t l,
                                                own_drop_fn_t drop, const void *value) {
   if (_OWN_BOX_CONST_HEAP(a, l)) {
-    void *p = _own_box_try_init(own_malloc(OWN_BOX_HEAP_HEADER + l.size),
-                                _OWN_BOX_HEAP_LAYOUT(l), drop);
+    void *p = _own_box_try_alloc(_OWN_BOX_HEAP_LAYOUT(l), drop);
     if (p) __builtin_memcpy(p, value, l.size);
     return p;
   }

@@ -19,15 +19,6 @@
 
 /* ---- allocation ---- */
 
-static inline void *heap_pop(own_page_t *page) {
-  own_block_t *b = page->free;
-  OWN_TRACK_LINK_OPEN(b);
-  page->free = b->next;
-  page->used++;
-  OWN_TRACK_ALLOC(b, page->block_size, 0);
-  return b;
-}
-
 static void *heap_malloc_generic(own_heap_t *heap, size_t n, bool zero) {
   if (OWN_UNLIKELY_(n > (size_t)PTRDIFF_MAX)) {
     errno = ENOMEM;
@@ -36,7 +27,7 @@ static void *heap_malloc_generic(own_heap_t *heap, size_t n, bool zero) {
   if (n <= MEDIUM_MAX) {
     own_page_t *page = heap->queues[_own_bin(n)].first;
     if (page && page->free) {
-      void *p = heap_pop(page);
+      void *p = _own_heap_pop(page);
       if (zero) memset(p, 0, n);
       return p;
     }
@@ -45,11 +36,7 @@ static void *heap_malloc_generic(own_heap_t *heap, size_t n, bool zero) {
 }
 
 static inline void *heap_malloc(own_heap_t *heap, size_t n) {
-  if (OWN_LIKELY_(n <= DIRECT_MAX)) {
-    own_page_t *page = heap->direct[(n + 15) >> 4];
-    if (OWN_LIKELY_(page->free != NULL)) return heap_pop(page);
-    return _own_malloc_slow(heap, n, false);
-  }
+  if (OWN_LIKELY_(n <= DIRECT_MAX)) return _own_heap_malloc_small(heap, n);
   return heap_malloc_generic(heap, n, false);
 }
 
@@ -61,7 +48,7 @@ static inline void *heap_calloc(own_heap_t *heap, size_t count, size_t size) {
   }
   if (OWN_LIKELY_(n <= DIRECT_MAX)) {
     own_page_t *page = heap->direct[(n + 15) >> 4];
-    if (OWN_LIKELY_(page->free != NULL)) return memset(heap_pop(page), 0, n);
+    if (OWN_LIKELY_(page->free != NULL)) return memset(_own_heap_pop(page), 0, n);
     return _own_malloc_slow(heap, n, true);
   }
   return heap_malloc_generic(heap, n, true);
@@ -364,7 +351,7 @@ bool own_is_live_block(const void *p) {
   }
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_acquire);
   guard = 0;
-  for (own_block_t *b = (own_block_t *)(x & ~(uintptr_t)XF_STATE); b && guard <= page->capacity;
+  for (own_block_t *b = _own_xf_list(x); b && guard <= page->capacity;
        b = _own_link_next(b), guard++) {
     if (b == p) return false;
     if (!own_is_heap_pointer(b)) break;

@@ -6,8 +6,9 @@
  *    tag}; allocator NULL, alignment <= 16, size < 2^29. The block is
  *    own_malloc(16 + size) and goes back with own_free: no layout arithmetic,
  *    no allocator dispatch. The inline constructors of own/box.h make these
- *    with own_malloc + _own_box_init; own_box_new makes the same ones when its
- *    arguments are only known at run time.
+ *    with one call, _own_box_alloc (alloc/box_entry.c: own_malloc's fast
+ *    path plus the header stores); own_box_new makes the same ones through it
+ *    when its arguments are only known at run time.
  *  - general form, tag "ownB": the 32-byte _own_meta_t shared with Rc and Arc
  *    (ownership/ownership.h), built by _own_block_new; any allocator, any
  *    alignment.
@@ -33,12 +34,9 @@
 
 #define BOX_HDR sizeof(_own_meta_t)
 
-/* The heap-form header; its layout is the ABI described in own/box.h. */
-typedef struct heap_hdr {
-  own_drop_fn_t drop; /* may be NULL                          */
-  uint32_t layout;    /* size << 3 | log2(align)              */
-  uint32_t tag;       /* _OWN_MAGIC_BOX_HEAP, then _DEAD       */
-} heap_hdr_t;
+/* The heap-form header (ownership/ownership.h); its layout is the ABI
+ * described in own/box.h. */
+typedef _own_box_heap_hdr_t heap_hdr_t;
 
 _Static_assert(sizeof(heap_hdr_t) == OWN_BOX_HEAP_HEADER, "the heap-form header is 16 bytes");
 _Static_assert(offsetof(heap_hdr_t, tag) + 4 == sizeof(heap_hdr_t) &&
@@ -95,12 +93,7 @@ void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop) {
 static inline void *heap_new(own_layout_t l, own_drop_fn_t drop, _own_fail_t fail) {
 #ifndef OWN_BOX_NO_HEAP
   uint32_t layout = _OWN_BOX_HEAP_LAYOUT(l);
-  void *block = own_malloc(sizeof(heap_hdr_t) + l.size);
-  if (OWN_UNLIKELY(!block)) {
-    if (fail == _OWN_MUST) heap_init_fail(layout);
-    return NULL;
-  }
-  return heap_init(block, layout, drop);
+  return fail == _OWN_MUST ? _own_box_alloc(layout, drop) : _own_box_try_alloc(layout, drop);
 #else
   (void)l, (void)drop, (void)fail;
   return NULL; /* not reached: HEAP_FORM is false */

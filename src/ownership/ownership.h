@@ -41,6 +41,14 @@
 #define _OWN_MAGIC_DROPPED 0x64726f70u
 #define _OWN_MAGIC_DEAD 0x64656164u
 
+/* The heap form's header (own/box.h, "ABI"): written by _own_box_alloc
+ * (alloc/box_entry.c) or _own_box_init (box.c), read by box.c. */
+typedef struct _own_box_heap_hdr {
+  own_drop_fn_t drop; /* may be NULL                          */
+  uint32_t layout;    /* size << 3 | log2(align)              */
+  uint32_t tag;       /* _OWN_MAGIC_BOX_HEAP, then _DEAD       */
+} _own_box_heap_hdr_t;
+
 typedef struct _own_meta {
   const own_allocator_t *alloc; /* NULL: own's heap (own_alloc/own_dealloc)     */
   own_drop_fn_t drop;           /* runs on the value before it goes; may be NULL */

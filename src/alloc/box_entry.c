@@ -1,0 +1,57 @@
+/* alloc/box_entry.c — Box's heap-form constructor as one call into the heap
+ * (own/box.h, "ABI"): allocate OWN_BOX_HEAP_HEADER + size bytes, write the
+ * 16-byte header {drop, layout word, tag} and return the value pointer.
+ *
+ * Why here and not in the ownership layer: own_box_new must cost no more than
+ * the allocation it wraps, and the call into own_malloc followed by a second
+ * call that writes the header was the whole difference. This entry runs
+ * own_malloc's own fast path (alloc/internal.h: the thread's heap, the
+ * direct[] table, _own_heap_pop from the page's free list) and
+ * writes the header before it returns, so a box costs one call, the same as
+ * the raw allocation. Blocks above DIRECT_MAX bytes go through own_malloc.
+ *
+ * The block is an ordinary own_malloc block in every respect (own_free frees
+ * it, valgrind sees it allocated by the pop, OWN_VALGRIND); only the header
+ * words are Box's. The tag and the header shape come from
+ * ownership/ownership.h; the ownership layer's own_box_drop frees the block.
+ */
+#include "alloc/internal.h"
+#include "ownership/ownership.h"
+
+/* The header words go in as one 8-byte store of {layout, tag} and one of drop. */
+static inline void *box_write(void *block, uint32_t layout, own_drop_fn_t drop) {
+  _own_box_heap_hdr_t *h = (_own_box_heap_hdr_t *)block;
+  h->drop = drop;
+  h->layout = layout;
+  h->tag = _OWN_MAGIC_BOX_HEAP;
+  return (char *)block + sizeof(_own_box_heap_hdr_t);
+}
+
+/* Blocks above DIRECT_MAX, and the out-of-memory path. */
+__attribute__((noinline)) static void *box_alloc_general(uint32_t layout, own_drop_fn_t drop,
+                                                         bool must) {
+  size_t n = sizeof(_own_box_heap_hdr_t) + (layout >> 3);
+  void *block = own_malloc(n);
+  if (OWN_UNLIKELY_(!block)) {
+    if (must) own_out_of_memory(n);
+    return NULL; /* errno = ENOMEM, from own_malloc */
+  }
+  return box_write(block, layout, drop);
+}
+
+/* The fast path: the size is below 2^29 (the layout word has 29 bits for it),
+ * so n never overflows. */
+static inline void *box_alloc(uint32_t layout, own_drop_fn_t drop, bool must) {
+  size_t n = sizeof(_own_box_heap_hdr_t) + (layout >> 3);
+  if (OWN_LIKELY_(n <= DIRECT_MAX)) {
+    own_page_t *page = _own_heap_direct_page(_own_tl_heap, n);
+    if (OWN_LIKELY_(page->free != NULL)) return box_write(_own_heap_pop(page), layout, drop);
+  }
+  return box_alloc_general(layout, drop, must);
+}
+
+void *_own_box_alloc(uint32_t layout, own_drop_fn_t drop) { return box_alloc(layout, drop, true); }
+
+void *_own_box_try_alloc(uint32_t layout, own_drop_fn_t drop) {
+  return box_alloc(layout, drop, false);
+}
