@@ -21,8 +21,11 @@
  *   page->free     blocks ready to hand out; only the owning thread touches it.
  *                  free() by the owner pushes here directly.
  *   page->xfree    blocks freed by other threads: a lock-free stack in one
- *                  atomic word whose low 2 bits hold the notify state (blocks
- *                  are 16-byte aligned). The owner takes the whole list.
+ *                  atomic word: the head pointer (blocks are 16-byte aligned
+ *                  and below 2^48), the notify state in the low 3 bits and
+ *                  the number of blocks on the list in the top 16 bits, so
+ *                  the owner takes the whole list and its length with one
+ *                  exchange and never walks it.
  *
  * Full pages and notification
  *   A page with no free block leaves its size-class queue for heap->full, so
@@ -34,10 +37,9 @@
  *   heap structure can be reused, so a notifier never touches a stale heap.
  *
  * Remote purge
- *   A remote free stores in the block's second word how many blocks the xfree
- *   list holds (a hint). When a page in heap->full (state NOTIFY) has all of its
- *   blocks on xfree, the freeing thread claims the list (CLAIMED), checks the
- *   count by walking it, gives the page's memory back to the OS, notifies the
+ *   When a page in heap->full (state NOTIFY) has all of its blocks on xfree
+ *   (the count in the word says so), the freeing thread claims the list
+ *   (CLAIMED), checks it by walking it, gives the page's memory back to the OS, notifies the
  *   heap and leaves the state PURGED. So memory freed by other threads goes
  *   back even while its owning thread sleeps.
  *
@@ -111,6 +113,12 @@ enum {
                        the page when it next looks (internal.h, "remote purge")    */
   XF_STATE = 7
 };
+#define XF_COUNT_SHIFT 48
+#define XF_COUNT_ONE ((uintptr_t)1 << XF_COUNT_SHIFT)
+#define XF_PTR_MASK ((XF_COUNT_ONE - 1) & ~(uintptr_t)XF_STATE)
+/* The parts of an xfree word. */
+static inline struct own_block *_own_xf_list(uintptr_t x) { return (struct own_block *)(x & XF_PTR_MASK); }
+static inline size_t _own_xf_count(uintptr_t x) { return (size_t)(x >> XF_COUNT_SHIFT); }
 
 struct own_page {
   own_block_t *free;        /* blocks ready to allocate (owner only)                */

@@ -116,14 +116,16 @@ size_t _own_page_collect(own_page_t *page) {
   while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, x & XF_STATE, memory_order_acquire,
                                                 memory_order_relaxed)) {
   }
-  own_block_t *list = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+  own_block_t *list = _own_xf_list(x);
+  size_t n = _own_xf_count(x);
   if (!list) return 0;
-  size_t n = 1;
-  own_block_t *tail = list;
-  for (own_block_t *next; (next = _own_link_next(tail)) != NULL; n++) tail = next;
-  OWN_TRACK_LINK_OPEN(tail);
-  tail->next = page->free;
-  OWN_TRACK_LINK_CLOSE(tail);
+  if (page->free) { /* join the lists: only now is a walk needed */
+    own_block_t *tail = list;
+    for (own_block_t *next; (next = _own_link_next(tail)) != NULL;) tail = next;
+    OWN_TRACK_LINK_OPEN(tail);
+    tail->next = page->free;
+    OWN_TRACK_LINK_CLOSE(tail);
+  }
   page->free = list;
   page->used -= (uint32_t)n;
   return n;
@@ -155,7 +157,8 @@ static void remote_purge(own_page_t *page) {
   if (!atomic_compare_exchange_strong_explicit(&page->xfree, &x, XF_CLAIMED, memory_order_acquire,
                                                memory_order_relaxed))
     return;
-  own_block_t *list = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
+  own_block_t *list = _own_xf_list(x);
+  size_t count = _own_xf_count(x);
   uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
   size_t n = 0;
   own_block_t *tail = NULL;
@@ -164,15 +167,16 @@ static void remote_purge(own_page_t *page) {
     tail = b;
     n++;
   }
-  if (n != page->reserved || !tail || _own_link_next(tail) != NULL) {
-    /* The hint was stale: put the list back and notify as usual. */
+  if (n != page->reserved || n != count || !tail || _own_link_next(tail) != NULL) {
+    /* Not every block after all: put the list back and notify as usual. */
     x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
     if (tail) OWN_TRACK_LINK_OPEN(tail);
     uintptr_t nx;
     do {
-      uintptr_t arrived = x & ~(uintptr_t)XF_STATE; /* pushed while we held the list */
-      if (tail) tail->next = (own_block_t *)arrived;
-      nx = (list ? (uintptr_t)list : arrived) | XF_NOTIFYING;
+      own_block_t *arrived = _own_xf_list(x); /* pushed while we held the list */
+      if (tail) tail->next = arrived;
+      nx = (list ? (uintptr_t)list : (uintptr_t)arrived) | ((count + _own_xf_count(x)) << XF_COUNT_SHIFT) |
+           XF_NOTIFYING;
     } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
                                                     memory_order_relaxed));
     notify_heap(page, XF_NOTIFY);
@@ -185,21 +189,15 @@ static void remote_purge(own_page_t *page) {
 void _own_free_remote(own_page_t *page, own_block_t *b) {
   bool queued = atomic_load_explicit(&page->notify_queued, memory_order_relaxed);
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
-  uintptr_t state, nx, count;
+  uintptr_t state, nx;
+  size_t count;
   bool notify;
   do {
     state = x & XF_STATE;
-    own_block_t *head = (own_block_t *)(x & ~(uintptr_t)XF_STATE);
-    count = 1;
-    if (head) { /* a hint: head may be reused meanwhile */
-      OWN_TRACK_LINK_OPEN(head);
-      count = ((uintptr_t *)head)[1] + 1;
-      OWN_TRACK_LINK_CLOSE(head);
-    }
-    b->next = head;
-    ((uintptr_t *)b)[1] = count;
+    count = _own_xf_count(x) + 1;
+    b->next = _own_xf_list(x);
     notify = state == XF_NOTIFY && !queued && count < page->reserved;
-    nx = (uintptr_t)b | (notify ? XF_NOTIFYING : state);
+    nx = (uintptr_t)b | ((uintptr_t)count << XF_COUNT_SHIFT) | (notify ? XF_NOTIFYING : state);
   } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
                                                   memory_order_relaxed));
   OWN_TRACK_LINK_CLOSE(b);
@@ -381,8 +379,8 @@ static void *large_alloc(own_heap_t *heap, size_t size, bool zero) {
   page->in_full = 1;
   queue_push_back(&heap->full, page);
   atomic_store_explicit(&page->xfree, XF_NOTIFY, memory_order_release);
-  if (zero && !page->is_zero) memset(page->start, 0, size);
   OWN_TRACK_ALLOC(page->start, bytes, zero);
+  if (zero && !page->is_zero) memset(page->start, 0, size);
   return page->start;
 }
 
@@ -393,8 +391,8 @@ static inline void *page_pop(own_page_t *page, size_t size, bool zero) {
   OWN_TRACK_LINK_OPEN(b);
   page->free = b->next;
   page->used++;
+  OWN_TRACK_ALLOC(b, page->block_size, zero); /* first: memcheck sees the block live */
   if (zero) memset(b, 0, size);
-  OWN_TRACK_ALLOC(b, page->block_size, zero);
   return b;
 }
 

@@ -10,18 +10,12 @@
 #include "os/os.h"
 
 /* Blocks freed by other threads and not yet taken back by the owner: they
- * still count in page->used. The walk is bounded, so a list changing under it
- * costs accuracy, never safety. */
+ * still count in page->used. */
 static size_t pending_remote(own_page_t *page) {
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_acquire);
   if ((x & XF_STATE) == XF_PURGED) return page->used;
-  size_t n = 0;
-  uintptr_t lo = (uintptr_t)page->start, hi = lo + page->area;
-  for (own_block_t *b = (own_block_t *)(x & ~(uintptr_t)XF_STATE); b && n < page->used; n++) {
-    if ((uintptr_t)b < lo || (uintptr_t)b >= hi) break;
-    b = _own_link_next(b);
-  }
-  return n;
+  size_t n = _own_xf_count(x);
+  return n < page->used ? n : page->used;
 }
 
 void own_stats(own_stats_t *out) {
