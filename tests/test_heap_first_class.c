@@ -358,8 +358,42 @@ static void test_many_heaps(void) {
   OWN_CHECK(s1.allocated <= s0.allocated + 64 * KiB);
 }
 
+/* Zeroed blocks carved where freed medium and large blocks were: the slow
+ * path zeroes them (under memcheck, only once they are live again). */
+static void *zeroed_on_thread(void *arg) {
+  size_t n = *(size_t *)arg;
+  unsigned char *z = calloc(1, n);
+  bool ok = z != NULL;
+  for (size_t i = 0; ok && i < n; i++) ok = z[i] == 0;
+  free(z);
+  return ok ? arg : NULL;
+}
+
+static void test_zeroed_reuse(void) {
+  static size_t sizes[] = {60016, 200000, 900000};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    size_t n = sizes[k];
+    unsigned char *p = own_malloc(n);
+    OWN_CHECK(p != NULL);
+    memset(p, 0xee, n);
+    own_free(p);
+    unsigned char *z = own_calloc(1, n);
+    OWN_CHECK(z != NULL);
+    bool zero = true;
+    for (size_t i = 0; zero && i < n; i++) zero = z[i] == 0;
+    OWN_CHECK(zero);
+    own_free(z);
+    pthread_t t;
+    void *r = NULL;
+    OWN_CHECK_EQ(pthread_create(&t, NULL, zeroed_on_thread, &sizes[k]), 0);
+    OWN_CHECK_EQ(pthread_join(t, &r), 0);
+    OWN_CHECK(r == &sizes[k]);
+  }
+}
+
 int main(void) {
   own_set_error_handler(counting_handler, NULL);
+  test_zeroed_reuse();
   test_heap_lifecycle();
   test_heap_errors();
   test_many_heaps();
