@@ -206,6 +206,10 @@ static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *coun
   if (!dst) return NULL;
   if (at < map_size) {
     pieces[k++] = map_size - at;
+    /* Transparent huge pages for the fresh part, here only: a program that
+     * keeps reusing huge blocks gains from them, while for a one-off mapping
+     * the compaction the kernel may do at fault time for an madvise'd range
+     * (defrag = madvise) can cost more than the faults it saves. */
     if (map_size - at >= ((size_t)4 << 20)) _own_os_huge_pages(dst + at, map_size - at);
   }
   *count = k;
@@ -287,7 +291,6 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
       return NULL;
     }
     _own_committed_add(map_size);
-    if (map_size >= ((size_t)4 << 20)) _own_os_huge_pages(seg, map_size);
     pieces[0] = map_size;
     count = 1;
   }
