@@ -448,18 +448,6 @@ static void test_heap_form(void) {
   OWN_CHECK_EQ(errno, ENOMEM);
 }
 
-/* A NULL block from own_malloc: the header call reports out of memory (plain
- * constructors) or passes NULL on (try_). */
-static void heap_init_oom(void *arg) {
-  (void)arg;
-  void *p = _own_box_init(launder(NULL), 4u << 3 | 2u, NULL);
-  printf("returned %p\n", p);
-}
-static void test_heap_form_failures(void) {
-  OWN_CHECK(_own_box_try_init(launder(NULL), 4u << 3 | 2u, NULL) == NULL);
-  OWN_EXPECT_DEATH(heap_init_oom, NULL, SIGABRT, "out of memory");
-}
-
 /* The one-call constructor, _own_box_alloc: the fast path (a block of at most
  * 1 KiB from the thread's direct table), the general path (larger blocks,
  * through own_malloc), the same header either way, and a thread whose very
@@ -639,7 +627,6 @@ int main(void) {
   test_default_heap();
 #ifndef OWN_TEST_NO_HEAP
   test_heap_form();
-  test_heap_form_failures();
   test_heap_form_entry();
   /* A capped address space starves valgrind and the sanitizers' runtimes. */
   if (!UNDER_VALGRIND() && !SANITIZED) OWN_EXPECT_DEATH(entry_oom, NULL, SIGABRT, "out of memory");

@@ -180,9 +180,7 @@ OWN_API own_drop_fn_t own_box_drop_fn(const void *box);
  * as own_malloc would, writes the header and returns the value pointer. So
  * the block size, the use of own_malloc / own_free and the layout word are
  * part of libown's ABI; the header's other fields and the general form are
- * the library's alone. (_own_box_init and _own_box_try_init, the header
- * writers that earlier inline constructors called after own_malloc, stay in
- * the library for code compiled against them.)
+ * the library's alone.
  * Define OWN_BOX_NO_INLINE before including this header to always call the
  * library functions instead (the same boxes, a few instructions slower). */
 #define OWN_BOX_HEAP_HEADER 16
@@ -206,16 +204,6 @@ OWN_API void *_own_box_alloc(uint32_t layout, own_drop_fn_t drop)
     OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
 /* As _own_box_alloc, but out of memory gives NULL with errno = ENOMEM. */
 OWN_API void *_own_box_try_alloc(uint32_t layout, own_drop_fn_t drop)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
-
-/* Writes the heap-form header at the start of `block` (from
- * own_malloc(OWN_BOX_HEAP_HEADER + size); `layout` is _OWN_BOX_HEAP_LAYOUT of
- * the value's layout) and returns the value pointer. NULL block: calls
- * own_out_of_memory (does not return). For the inline constructors only. */
-OWN_API void *_own_box_init(void *block, uint32_t layout, own_drop_fn_t drop)
-    OWN_DEALLOC_BY(own_box_drop, 1) OWN_RETURNS_NONNULL OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
-/* As _own_box_init, but a NULL block gives NULL (errno is own_malloc's ENOMEM). */
-OWN_API void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop)
     OWN_DEALLOC_BY(own_box_drop, 1) OWN_NODISCARD OWN_OWNERSHIP_RETURNS;
 
 /* The inline constructors: the heap form in the caller when the allocator and

@@ -47,7 +47,7 @@ static inline void *heap_calloc(own_heap_t *heap, size_t count, size_t size) {
     return NULL;
   }
   if (OWN_LIKELY_(n <= DIRECT_MAX)) {
-    own_page_t *page = heap->direct[(n + 15) >> 4];
+    own_page_t *page = _own_heap_direct_page(heap, n);
     if (OWN_LIKELY_(page->free != NULL)) return memset(_own_heap_pop(page), 0, n);
     return _own_malloc_slow(heap, n, true);
   }

@@ -7,8 +7,8 @@
  * call that writes the header was the whole difference. This entry runs
  * own_malloc's own fast path (alloc/internal.h: the thread's heap, the
  * direct[] table, _own_heap_pop from the page's free list) and
- * writes the header before it returns, so a box costs one call, the same as
- * the raw allocation. Blocks above DIRECT_MAX bytes go through own_malloc.
+ * writes the header before it returns, so a box costs one call, like the raw
+ * allocation. Blocks above DIRECT_MAX bytes go through own_malloc.
  *
  * The block is an ordinary own_malloc block in every respect (own_free frees
  * it, valgrind sees it allocated by the pop, OWN_VALGRIND); only the header

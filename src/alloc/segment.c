@@ -12,7 +12,7 @@
  * Segments of exited threads are "abandoned": kept on a global list until a
  * thread that needs a segment adopts one, collecting the frees other threads
  * made meanwhile. An exiting thread leaves its free memory resident, empty
- * segments included, up to ABANDONED_KEEP in all, so that the thread started
+ * segments included, up to abandoned_keep() in all, so that the thread started
  * next (a pool replacing a worker, a server's thread per connection) reuses
  * it without page faults; what nobody adopts within ABANDONED_DELAY_NS is
  * purged (empty segments unmapped) by the next thread that frees a span or
@@ -315,22 +315,39 @@ static inline size_t resident_of(const own_segment_t *seg) {
   return bytes_of(seg->free_mask & ~seg->purged_mask);
 }
 
-void _own_segment_abandon_locked(own_segment_t *seg) {
+/* Whether an abandoned segment has memory to give back once it expires. */
+static inline bool expires(const own_segment_t *seg) {
+  return resident_of(seg) != 0 || seg->free_mask == ALL_SLICES;
+}
+
+static void abandon_at_locked(own_segment_t *seg, uint64_t at) {
   seg->tld = NULL;
   atomic_store_explicit(&seg->thread_id, 0, memory_order_release);
   seg->abandoned = true;
-  seg->abandoned_ns = _own_os_now_ns();
+  seg->abandoned_ns = at;
   seg->prev = NULL;
   seg->next = abandoned;
   if (abandoned) abandoned->prev = seg;
   abandoned = seg;
-  size_t resident = resident_of(seg);
-  abandoned_resident += resident;
-  if (resident || seg->free_mask == ALL_SLICES) {
-    if (atomic_load_explicit(&abandoned_due_ns, memory_order_relaxed) == 0)
-      atomic_store_explicit(&abandoned_due_ns, seg->abandoned_ns + ABANDONED_DELAY_NS, memory_order_relaxed);
-  }
+  abandoned_resident += resident_of(seg);
+  if (expires(seg) && atomic_load_explicit(&abandoned_due_ns, memory_order_relaxed) == 0)
+    atomic_store_explicit(&abandoned_due_ns, at + ABANDONED_DELAY_NS, memory_order_relaxed);
   atomic_fetch_add_explicit(&_own_abandoned_count, 1, memory_order_relaxed);
+}
+
+void _own_segment_abandon_locked(own_segment_t *seg) { abandon_at_locked(seg, _own_os_now_ns()); }
+
+/* Gives a segment's free memory back (an empty one is unmapped) and leaves
+ * the rest on the abandoned list, still dated `at`. Not on any list, no lock. */
+static void give_back_and_abandon(own_segment_t *seg, uint64_t at) {
+  if (seg->free_mask == ALL_SLICES) {
+    segment_unmap(seg);
+    return;
+  }
+  purge_segment(seg);
+  _own_lock();
+  abandon_at_locked(seg, at);
+  _own_unlock();
 }
 
 static void unabandon_locked(own_segment_t *seg) {
@@ -357,7 +374,7 @@ static void abandoned_expire(void) {
   own_segment_t *seg = abandoned;
   while (seg) {
     own_segment_t *next = seg->next;
-    if (resident_of(seg) || seg->free_mask == ALL_SLICES) {
+    if (expires(seg)) {
       if (now - seg->abandoned_ns >= ABANDONED_DELAY_NS) {
         unabandon_locked(seg);
         seg->next = expired;
@@ -374,16 +391,7 @@ static void abandoned_expire(void) {
   while (expired) {
     own_segment_t *s = expired;
     expired = s->next;
-    if (s->free_mask == ALL_SLICES) {
-      segment_unmap(s);
-      continue;
-    }
-    purge_segment(s);
-    _own_lock();
-    uint64_t at = s->abandoned_ns;
-    _own_segment_abandon_locked(s);
-    s->abandoned_ns = at;
-    _own_unlock();
+    give_back_and_abandon(s, s->abandoned_ns);
   }
 }
 
@@ -393,6 +401,7 @@ static void abandoned_expire(void) {
 void _own_segments_abandon(own_tld_t *tld) {
   abandoned_expire();
   size_t keep = abandoned_keep();
+  uint64_t now = _own_os_now_ns();
   for (int pass = 0; pass < 2; pass++) {
     own_segment_t **list = pass == 0 ? &tld->segments : &tld->cache;
     while (*list) {
@@ -400,17 +409,9 @@ void _own_segments_abandon(own_tld_t *tld) {
       tld_remove(list, seg);
       _own_lock();
       bool fits = abandoned_resident + resident_of(seg) <= keep;
-      if (fits) _own_segment_abandon_locked(seg);
+      if (fits) abandon_at_locked(seg, now);
       _own_unlock();
-      if (fits) continue;
-      if (seg->free_mask == ALL_SLICES) {
-        segment_unmap(seg);
-        continue;
-      }
-      purge_segment(seg);
-      _own_lock();
-      _own_segment_abandon_locked(seg);
-      _own_unlock();
+      if (!fits) give_back_and_abandon(seg, now);
     }
   }
   tld->segment_count = 0;

@@ -66,28 +66,6 @@ static void heap_free(heap_hdr_t *h) {
 
 /* ---- the heap form -------------------------------------------------------- */
 
-OWN_NORETURN __attribute__((noinline, cold)) static void heap_init_fail(uint32_t layout) {
-  own_out_of_memory(sizeof(heap_hdr_t) + (layout >> 3));
-}
-
-static inline void *heap_init(void *block, uint32_t layout, own_drop_fn_t drop) {
-  heap_hdr_t *h = (heap_hdr_t *)block;
-  h->drop = drop;
-  h->layout = layout;
-  h->tag = _OWN_MAGIC_BOX_HEAP;
-  return (char *)block + sizeof(heap_hdr_t);
-}
-
-void *_own_box_init(void *block, uint32_t layout, own_drop_fn_t drop) {
-  if (OWN_UNLIKELY(!block)) heap_init_fail(layout);
-  return heap_init(block, layout, drop);
-}
-
-void *_own_box_try_init(void *block, uint32_t layout, own_drop_fn_t drop) {
-  if (OWN_UNLIKELY(!block)) return NULL; /* errno = ENOMEM, from own_malloc */
-  return heap_init(block, layout, drop);
-}
-
 /* The heap form for a layout known only at run time (HEAP_FORM(NULL, l)):
  * what the inline constructors of own/box.h do, in one place. */
 static inline void *heap_new(own_layout_t l, own_drop_fn_t drop, _own_fail_t fail) {

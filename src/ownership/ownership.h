@@ -42,7 +42,7 @@
 #define _OWN_MAGIC_DEAD 0x64656164u
 
 /* The heap form's header (own/box.h, "ABI"): written by _own_box_alloc
- * (alloc/box_entry.c) or _own_box_init (box.c), read by box.c. */
+ * (alloc/box_entry.c), read by box.c. */
 typedef struct _own_box_heap_hdr {
   own_drop_fn_t drop; /* may be NULL                          */
   uint32_t layout;    /* size << 3 | log2(align)              */
