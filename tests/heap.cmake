@@ -35,6 +35,7 @@ own_heap_test(test_heap_threads LABELS stress TIMEOUT 180)
 own_heap_test(test_heap_churn LABELS stress TIMEOUT 180)
 own_heap_test(test_heap_fork LABELS stress TIMEOUT 180)
 own_heap_test(test_heap_release LABELS stress TIMEOUT 120)
+own_heap_test(test_heap_foreign)
 
 # Real programs under LD_PRELOAD=libown.so: same stdout and exit code as
 # without. Exit code 77 means the program is not installed (skipped).
@@ -56,6 +57,11 @@ if(OWN_VALGRIND)
              COMMAND ${OWN_HEAP_VALGRIND} -q --soname-synonyms=somalloc=nouserintercepts
                      --error-exitcode=1 $<TARGET_FILE:test_heap_first_class>)
     set_tests_properties(test_heap_first_class_valgrind PROPERTIES
+      TIMEOUT 600 LABELS "heap;valgrind")
+    add_test(NAME test_heap_foreign_valgrind
+             COMMAND ${OWN_HEAP_VALGRIND} -q --soname-synonyms=somalloc=nouserintercepts
+                     --error-exitcode=1 $<TARGET_FILE:test_heap_foreign>)
+    set_tests_properties(test_heap_foreign_valgrind PROPERTIES
       TIMEOUT 600 LABELS "heap;valgrind")
   endif()
 endif()

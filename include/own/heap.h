@@ -112,8 +112,10 @@ OWN_API void *own_heap_alloc_zeroed(own_heap_t *heap, own_layout_t layout) OWN_M
 /* Calls visit(block, usable_size, arg) for every live block of `heap`, in
  * address order within each page; stops early when visit returns false.
  * Returns false if stopped early. Call on the owning thread; blocks freed by
- * other threads while the walk runs may or may not be reported. visit must
- * not allocate from or free to `heap`. */
+ * other threads while the walk runs may or may not be reported, and blocks
+ * of the default heap that another thread freed and keeps in its foreign
+ * cache (OWN_THREAD_CACHE_KIB below) are reported until they come back.
+ * visit must not allocate from or free to `heap`. */
 typedef bool (*own_block_visitor_t)(void *block, size_t usable_size, void *arg);
 OWN_API bool own_heap_visit(own_heap_t *heap, own_block_visitor_t visit, void *arg);
 
@@ -164,9 +166,10 @@ OWN_API void own_stats(own_stats_t *out);
 /* Writes a readable summary of own_stats to file descriptor fd. */
 OWN_API void own_stats_print(int fd);
 
-/* Returns unused memory to the OS now: frees the calling thread's empty pages,
- * adopts and tidies segments of exited threads, and purges every free page
- * and cached segment. Other threads' caches are purged when they next free. */
+/* Returns unused memory to the OS now: gives the blocks in the calling
+ * thread's foreign cache back to their owners, frees its empty pages, adopts
+ * and tidies segments of exited threads, and purges every free page and
+ * cached segment. Other threads' caches are purged when they next free. */
 OWN_API void own_collect(void);
 
 /* ---- Options ---------------------------------------------------------------
@@ -184,6 +187,16 @@ OWN_API void own_collect(void);
  *                       to build the next huge blocks from without page faults;
  *                       what stays unused for 1 s goes back at the next heap
  *                       activity (default 65536 KiB; 0: unmap at free)
+ *  OWN_THREAD_CACHE_KIB=n
+ *                       blocks of 64..1024 bytes that a thread frees from
+ *                       another thread's default heap stay with it, up to this
+ *                       much per thread, and serve its next allocations of
+ *                       their size (default 1024 KiB; 0: every such block goes
+ *                       back to its owner at once). Read when a thread starts.
+ *                       own_heap_visit still reports such a block as live in
+ *                       its owner's heap until it goes back (thread exit,
+ *                       own_collect in the keeping thread, or over the limit);
+ *                       own_stats does not count it.
  */
 typedef enum own_option {
   OWN_OPT_VERBOSE,
@@ -191,6 +204,7 @@ typedef enum own_option {
   OWN_OPT_PURGE_KIB,
   OWN_OPT_SEGMENT_CACHE,
   OWN_OPT_HUGE_CACHE_KIB,
+  OWN_OPT_THREAD_CACHE_KIB,
   OWN_OPT_COUNT_
 } own_option_t;
 

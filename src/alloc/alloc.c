@@ -5,8 +5,9 @@
  * free list. free(p): segment = (p-1) & ~(4 MiB-1); check the segment map (a
  * pointer own never handed out is reported, never followed); owned by this
  * thread -> check p is a block start of its page (one multiply), push on the
- * page's free list; otherwise push on the page's atomic remote list. No lock,
- * no atomic read-modify-write on the owner's path.
+ * page's free list; otherwise keep it in this thread's foreign cache
+ * (foreign.c) or push it on the page's atomic remote list. No lock, no atomic
+ * read-modify-write on the owner's path.
  *
  * With OWN_OVERRIDE the standard names are aliases of the own_ functions, so
  * libown.so under LD_PRELOAD, or libown.a linked in, replaces malloc.
@@ -80,7 +81,28 @@ void _own_invalid_free(const void *p) {
   own_report(OWN_ERR_INVALID_FREE, p, "free(%p): not a block allocated by own (ignored)", p);
 }
 
-static void free_other(own_segment_t *seg, void *p) {
+static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
+  if (OWN_LIKELY_(owner != 0)) { /* a normal segment of another live thread */
+    own_page_t *page = _own_page_of(seg, p);
+    if (OWN_UNLIKELY_(!_own_is_block_start(page, p))) {
+      _own_invalid_free(p);
+      return;
+    }
+    OWN_TRACK_FREE(p);
+    if (page->foreign_ok) {
+      own_heap_t *heap = _own_tl_heap;
+      if (OWN_LIKELY_(heap != &_own_heap_empty)) {
+        _own_foreign_push(heap, page->bin, (own_block_t *)p);
+        return;
+      }
+    }
+    OWN_TRACK_LINK_OPEN(p);
+    _own_free_remote(page, (own_block_t *)p);
+    /* The owner may have exited meanwhile: then this thread adopts. */
+    if (OWN_UNLIKELY_(atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == 0))
+      _own_segment_reclaim_on_free(seg);
+    return;
+  }
   if (seg->kind == SEG_HUGE) {
     _own_huge_free(seg, p);
     return;
@@ -97,7 +119,7 @@ static void free_other(own_segment_t *seg, void *p) {
   OWN_TRACK_FREE(p);
   OWN_TRACK_LINK_OPEN(p);
   _own_free_remote(page, (own_block_t *)p);
-  if (atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == 0) _own_segment_reclaim_on_free(seg);
+  _own_segment_reclaim_on_free(seg); /* abandoned: this thread adopts it */
 }
 
 void own_free(void *p) {
@@ -106,7 +128,8 @@ void own_free(void *p) {
     if (p) _own_invalid_free(p);
     return;
   }
-  if (OWN_LIKELY_(atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == _own_thread_id())) {
+  uintptr_t owner = atomic_load_explicit(&seg->thread_id, memory_order_relaxed);
+  if (OWN_LIKELY_(owner == _own_thread_id())) {
     own_page_t *page = _own_page_of(seg, p);
     if (OWN_UNLIKELY_(!_own_is_block_start(page, p))) {
       _own_invalid_free(p);
@@ -121,7 +144,7 @@ void own_free(void *p) {
     if (OWN_UNLIKELY_(--page->used == 0 || page->in_full)) _own_free_slow_local(page);
     return;
   }
-  free_other(seg, p);
+  free_other(seg, p, owner);
 }
 
 size_t _own_usable_size(const void *p) {

@@ -74,6 +74,18 @@ static _Atomic int hooks_done;
 
 static void thread_done(void *arg);
 
+static void tlds_unlink_locked(own_tld_t *tld) {
+  own_tld_t **link = &_own_all_tlds;
+  while (*link && *link != tld) link = &(*link)->all_next;
+  if (*link) *link = tld->all_next;
+}
+
+static void tlds_unlink(own_tld_t *tld) {
+  _own_lock();
+  tlds_unlink_locked(tld);
+  _own_unlock();
+}
+
 static void fork_prepare(void) { _own_lock(); }
 static void fork_parent(void) { _own_unlock(); }
 static void fork_child(void) {
@@ -94,8 +106,19 @@ static void fork_child(void) {
     }
     _own_segment_abandon_locked(seg);
   }
+  /* The other threads' foreign caches: their blocks go back to their pages
+   * (after the unlock: giving back may adopt a segment, which locks). */
+  own_tld_t *gone = NULL;
+  for (own_tld_t *tld = _own_all_tlds, *next; tld; tld = next) {
+    next = tld->all_next;
+    if (tld->thread_id == self) continue;
+    tlds_unlink_locked(tld);
+    tld->all_next = gone;
+    gone = tld;
+  }
   atomic_store_explicit(&thread_count, 1, memory_order_relaxed);
   _own_unlock();
+  for (own_tld_t *tld = gone; tld; tld = tld->all_next) _own_foreign_flush_all(tld->heap, true);
 }
 
 static void print_stats_at_exit(void) {
@@ -140,6 +163,11 @@ own_heap_t *_own_thread_init(void) {
   tld->heap = heap;
   heap_init(heap, tld);
   heap->is_default = true;
+  _own_foreign_init(heap);
+  _own_lock();
+  tld->all_next = _own_all_tlds;
+  _own_all_tlds = tld;
+  _own_unlock();
   _own_tl_heap = heap;
   atomic_fetch_add_explicit(&thread_count, 1, memory_order_relaxed);
   pthread_setspecific(thread_key, tld);
@@ -160,6 +188,8 @@ static void heap_abandon(own_heap_t *heap) {
 static void thread_done(void *arg) {
   own_tld_t *tld = arg;
   if (!tld) return;
+  _own_foreign_flush_all(tld->heap, false);
+  tlds_unlink(tld);
   for (own_heap_t *h = tld->heaps; h; h = h->next_heap) heap_abandon(h);
   _own_segments_abandon(tld);
   _own_tl_heap = &_own_heap_empty;

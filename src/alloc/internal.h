@@ -83,6 +83,11 @@
 #define BLOCK_ALIGN 16
 #define HUGE_HEADER SLICE_SIZE /* bytes in front of a huge block */
 #define HUGE_PIECES 16         /* runs of pages a huge mapping is built from */
+/* Classes a thread may keep in its foreign cache: blocks of a cache line or
+ * more (smaller ones share lines with their owner's blocks, and reusing them
+ * here would be false sharing) up to DIRECT_MAX (served by heap->direct). */
+#define FOREIGN_BIN_MIN 4  /* 64 B   */
+#define FOREIGN_BIN_MAX 20 /* 1024 B */
 
 /* The size class of a request of n bytes (1 <= n <= MEDIUM_MAX): 16-byte steps
  * up to 128, then four classes per power of two (waste <= 25%, 12.5% typ.). */
@@ -121,23 +126,32 @@ static inline struct own_block *_own_xf_list(uintptr_t x) { return (struct own_b
 static inline size_t _own_xf_count(uintptr_t x) { return (size_t)(x >> XF_COUNT_SHIFT); }
 
 struct own_page {
-  own_block_t *free;        /* blocks ready to allocate (owner only)                */
-  uint32_t used;            /* blocks out (see invariants)                           */
-  uint8_t in_full;          /* in heap->full (owner only)                            */
-  uint8_t slice_count;      /* slices this page spans (0: not a page)                */
-  uint8_t bin;              /* size class, 0 for a large page                        */
-  uint8_t is_zero;          /* uncarved part of the page reads as zeros              */
-  uint8_t purged;           /* memory already given back (remote purge)              */
+  /* Set up once per use of the page; read by every free, from any thread. */
   uint8_t *start;           /* first block                                           */
   uint32_t block_size;      /* bytes per block                                       */
   uint32_t area;            /* bytes of blocks possible: reserved * block_size; 0 when
                                this slice is not the head of a page in use          */
-  uint64_t div_magic;       /* ceil(2^40 / block_size): offset -> index without div  */
-  uint32_t capacity;        /* blocks carved so far                                  */
-  uint32_t reserved;        /* blocks that fit                                       */
-  _Atomic uintptr_t xfree;  /* remote frees | XF_ state                              */
+  uint64_t div_inv;         /* inverse of block_size's odd part modulo 2^64          */
   own_heap_t *heap;         /* owning heap                                           */
+  uint32_t reserved;        /* blocks that fit                                       */
+  uint8_t slice_count;      /* slices this page spans (0: not a page)                */
+  uint8_t bin;              /* size class, 0 for a large page                        */
+  uint8_t foreign_ok;       /* a block freed by another thread may stay in that
+                               thread's foreign cache (default heap, 64..1024 B)   */
+  uint8_t div_shift;        /* trailing zero bits of block_size                      */
+  /* Written by the owner on every malloc and free: a line of its own, so that
+   * other threads' frees do not take it away from the owner's core. */
+  _Alignas(64) own_block_t *free; /* blocks ready to allocate (owner only)           */
+  uint32_t used;            /* blocks out (see invariants)                           */
+  uint32_t capacity;        /* blocks carved so far                                  */
+  uint8_t in_full;          /* in heap->full (owner only)                            */
+  uint8_t is_zero;          /* uncarved part of the page reads as zeros              */
+  uint8_t purged;           /* memory already given back (remote purge)              */
+  uint8_t direct_last;      /* foreign pseudo-pages: the class's last direct entry    */
+  uint32_t keep_max;        /* foreign pseudo-pages: 0 minus the most blocks kept     */
   own_page_t *next, *prev;  /* in the heap's queue (bin or full)                     */
+  /* Written by other threads. */
+  _Alignas(64) _Atomic uintptr_t xfree; /* remote frees | XF_ state                  */
   own_page_t *notify_next;  /* in heap->notified                                     */
   _Atomic uint8_t notify_queued; /* on heap->notified now                            */
 };
@@ -184,6 +198,14 @@ struct own_heap {
   own_tld_t *tld;                    /* owning thread's data                        */
   own_heap_t *next_heap;             /* in tld->heaps                               */
   bool is_default;
+  /* Foreign cache (default heap only): blocks of other threads' pages this
+   * thread freed, one list per size class, kept as pseudo-pages so that
+   * heap->direct can point at them and the malloc fast path pops them
+   * unchanged. In a pseudo-page only these fields mean something: free (the
+   * list), used (0 minus the blocks on the list: the fast path's increment
+   * keeps it exact), block_size, bin, keep_max and direct_last, the last
+   * three on the same cache line as free and used. */
+  own_page_t foreign[FOREIGN_BIN_MAX + 1];
 };
 
 struct own_tld {
@@ -198,7 +220,9 @@ struct own_tld {
   uint64_t purge_due_ns;          /* when free_resident may be purged (0: not over
                                      the threshold)                               */
   own_tld_t *next_free;           /* in the pool of unused tlds                    */
+  own_tld_t *all_next;            /* in _own_all_tlds (global lock)                */
 };
+extern own_tld_t *_own_all_tlds; /* every live thread's tld (global lock) */
 
 /* ---- per-thread state ---- */
 extern __thread own_heap_t *_own_tl_heap __attribute__((tls_model("initial-exec")));
@@ -234,11 +258,16 @@ static inline own_page_t *_own_page_of(own_segment_t *seg, const void *p) {
   size_t idx = ((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT;
   return &seg->pages[seg->owner[idx]];
 }
+/* Exact division by multiplication (Granlund and Montgomery): with block_size
+ * = d * 2^k, d odd, the product off * d^-1 (mod 2^64) rotated right by k is
+ * off / block_size when block_size divides off, and above 2^64 / block_size
+ * otherwise; one compare with `reserved` (0 for a slice not heading a page in
+ * use) checks both that off is a multiple and that it is in the page. */
 static inline bool _own_is_block_start(const own_page_t *page, const void *p) {
-  uintptr_t off = (uintptr_t)p - (uintptr_t)page->start;
-  if (off >= page->area) return false;
-  uint64_t q = ((uint64_t)off * page->div_magic) >> 40;
-  return q * page->block_size == off;
+  uint64_t x = ((uint64_t)(uintptr_t)p - (uint64_t)(uintptr_t)page->start) * page->div_inv;
+  unsigned k = page->div_shift;
+  x = (x >> k) | (x << ((64 - k) & 63));
+  return x < page->reserved;
 }
 
 /* ---- global lock (rare paths: segments from the OS, thread exit, huge) ---- */
@@ -272,7 +301,9 @@ void _own_committed_sub(size_t n) OWN_INTERNAL;
 /* ---- page.c ---- */
 void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) OWN_INTERNAL;
 void _own_free_slow_local(own_page_t *page) OWN_INTERNAL;
-void _own_free_remote(own_page_t *page, own_block_t *b) OWN_INTERNAL;
+void _own_free_remote_list(own_page_t *page, own_block_t *first, own_block_t *last, size_t n) OWN_INTERNAL;
+static inline void _own_free_remote(own_page_t *page, own_block_t *b) { _own_free_remote_list(page, b, b, 1); }
+void _own_direct_set(own_heap_t *heap, unsigned bin, own_page_t *page) OWN_INTERNAL;
 size_t _own_page_collect(own_page_t *page) OWN_INTERNAL;
 void _own_page_retire(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
 void _own_heap_drain_notified(own_heap_t *heap) OWN_INTERNAL;
@@ -281,6 +312,12 @@ void _own_page_adopt(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
 void _own_queue_remove(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
 void _own_heap_release_pages(own_heap_t *heap, bool all) OWN_INTERNAL;
 own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
+
+/* ---- foreign.c ---- */
+void _own_foreign_init(own_heap_t *heap) OWN_INTERNAL;
+void _own_foreign_flush(own_heap_t *heap, unsigned bin, uint32_t keep, bool adopt) OWN_INTERNAL;
+void _own_foreign_flush_all(own_heap_t *heap, bool adopt) OWN_INTERNAL;
+static inline uint32_t _own_foreign_count(const own_page_t *f) { return 0u - f->used; }
 
 /* ---- huge.c ---- */
 void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;
@@ -335,6 +372,22 @@ static inline void *_own_heap_pop(own_page_t *page) {
 
 static inline own_page_t *_own_heap_direct_page(own_heap_t *heap, size_t n) {
   return heap->direct[(n + 15) >> 4];
+}
+
+/* A block of `bin` from another thread's page, freed by this thread (heap is
+ * its default heap): kept on the foreign list of its class, which becomes the
+ * class's direct page so that the next malloc of the class reuses it while it
+ * is still in this core's cache. Over the limit, half the list goes back to
+ * the owners (foreign.c). */
+static inline void _own_foreign_push(own_heap_t *heap, unsigned bin, own_block_t *b) {
+  own_page_t *f = &heap->foreign[bin];
+  OWN_TRACK_LINK_OPEN(b);
+  b->next = f->free;
+  OWN_TRACK_LINK_CLOSE(b);
+  f->free = b;
+  uint32_t used = --f->used;
+  if (OWN_UNLIKELY_((int32_t)used < (int32_t)f->keep_max)) _own_foreign_flush(heap, bin, (0u - f->keep_max) / 2, true);
+  else if (OWN_UNLIKELY_(heap->direct[f->direct_last] != f)) _own_direct_set(heap, bin, f);
 }
 
 static inline void *_own_heap_malloc_small(own_heap_t *heap, size_t n) {

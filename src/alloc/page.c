@@ -36,14 +36,18 @@ own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) {
   return page->in_full ? &heap->full : &heap->queues[page->bin];
 }
 
-static void direct_update(own_heap_t *heap, unsigned bin) {
-  uint32_t size = _own_bin_size[bin];
-  if (bin == 0 || size > DIRECT_MAX) return;
-  own_page_t *page = heap->queues[bin].first;
-  if (!page) page = &_own_page_empty;
+/* Points the direct entries of `bin` (sizes of that class, in 16-byte steps)
+ * at `page`. */
+void _own_direct_set(own_heap_t *heap, unsigned bin, own_page_t *page) {
   unsigned lo = bin == 1 ? 0 : _own_bin_size[bin - 1] / 16 + 1;
-  unsigned hi = size / 16;
+  unsigned hi = _own_bin_size[bin] / 16;
   for (unsigned i = lo; i <= hi; i++) heap->direct[i] = page;
+}
+
+static void direct_update(own_heap_t *heap, unsigned bin) {
+  if (bin == 0 || _own_bin_size[bin] > DIRECT_MAX) return;
+  own_page_t *page = heap->queues[bin].first;
+  _own_direct_set(heap, bin, page ? page : &_own_page_empty);
 }
 
 static void queue_push_front(own_page_queue_t *q, own_page_t *page) {
@@ -186,7 +190,9 @@ static void remote_purge(own_page_t *page) {
   notify_heap(page, XF_PURGED);
 }
 
-void _own_free_remote(own_page_t *page, own_block_t *b) {
+/* Pushes n blocks of the page, linked first..last, on its xfree list: one
+ * compare-and-swap however many. The caller has opened last's link word. */
+void _own_free_remote_list(own_page_t *page, own_block_t *first, own_block_t *last, size_t n) {
   bool queued = atomic_load_explicit(&page->notify_queued, memory_order_relaxed);
   uintptr_t x = atomic_load_explicit(&page->xfree, memory_order_relaxed);
   uintptr_t state, nx;
@@ -194,13 +200,13 @@ void _own_free_remote(own_page_t *page, own_block_t *b) {
   bool notify;
   do {
     state = x & XF_STATE;
-    count = _own_xf_count(x) + 1;
-    b->next = _own_xf_list(x);
+    count = _own_xf_count(x) + n;
+    last->next = _own_xf_list(x);
     notify = state == XF_NOTIFY && !queued && count < page->reserved;
-    nx = (uintptr_t)b | ((uintptr_t)count << XF_COUNT_SHIFT) | (notify ? XF_NOTIFYING : state);
+    nx = (uintptr_t)first | ((uintptr_t)count << XF_COUNT_SHIFT) | (notify ? XF_NOTIFYING : state);
   } while (!atomic_compare_exchange_weak_explicit(&page->xfree, &x, nx, memory_order_release,
                                                   memory_order_relaxed));
-  OWN_TRACK_LINK_CLOSE(b);
+  OWN_TRACK_LINK_CLOSE(last);
   if (state != XF_NOTIFY) return;
   if (count >= page->reserved) {
     size_t bytes = (size_t)page->slice_count << SLICE_SHIFT;
@@ -343,9 +349,14 @@ static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsig
   page->block_size = bsize;
   page->reserved = span / bsize;
   page->area = page->reserved * bsize;
-  page->div_magic = (((uint64_t)1 << 40) + bsize - 1) / bsize;
+  unsigned k = (unsigned)__builtin_ctz(bsize);
+  uint64_t odd = bsize >> k, inv = odd; /* odd * odd = 1 mod 8: 3 bits right */
+  for (int i = 0; i < 5; i++) inv *= 2 - odd * inv; /* Newton: 6, 12, .., 96 bits */
+  page->div_inv = inv;
+  page->div_shift = (uint8_t)k;
   page->bin = (uint8_t)bin;
   page->heap = heap;
+  page->foreign_ok = heap->is_default && bin >= FOREIGN_BIN_MIN && bin <= FOREIGN_BIN_MAX;
   page->capacity = 0;
   page->used = 0;
   page->free = NULL;
@@ -406,8 +417,18 @@ void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) {
     if (size > LARGE_MAX) return _own_huge_alloc(heap, size, 0, zero);
     return large_alloc(heap, size, zero);
   }
-  if (atomic_load_explicit(&heap->notified, memory_order_relaxed)) _own_heap_drain_notified(heap);
   unsigned bin = _own_bin(size);
+  if (bin >= FOREIGN_BIN_MIN && bin <= FOREIGN_BIN_MAX && heap->is_default) {
+    /* The direct page ran dry: blocks freed here from other threads' pages
+     * come first; when those run out, the class's own pages again. */
+    own_page_t *f = &heap->foreign[bin];
+    if (f->free) {
+      _own_direct_set(heap, bin, f);
+      return page_pop(f, size, zero);
+    }
+    if (heap->direct[_own_bin_size[bin] >> 4] == f) direct_update(heap, bin);
+  }
+  if (atomic_load_explicit(&heap->notified, memory_order_relaxed)) _own_heap_drain_notified(heap);
   own_page_queue_t *q = &heap->queues[bin];
   own_page_t *page = q->first;
   while (page) {
@@ -458,6 +479,7 @@ void _own_free_slow_local(own_page_t *page) {
 
 void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
   page->heap = heap;
+  page->foreign_ok = heap->is_default && page->bin >= FOREIGN_BIN_MIN && page->bin <= FOREIGN_BIN_MAX;
   page->in_full = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
   wait_not_notifying(page);

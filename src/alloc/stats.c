@@ -41,6 +41,18 @@ void own_stats(own_stats_t *out) {
       }
     }
   }
+  /* Blocks in foreign caches are free to the program, though their pages
+   * count them as used (read racily: the owners may be running). */
+  for (own_tld_t *tld = _own_all_tlds; tld; tld = tld->all_next) {
+    for (unsigned b = FOREIGN_BIN_MIN; b <= FOREIGN_BIN_MAX; b++) {
+      own_page_t *f = &tld->heap->foreign[b];
+      size_t n = 0u - __atomic_load_n(&f->used, __ATOMIC_RELAXED);
+      if (n > out->classes[b - 1].blocks) n = out->classes[b - 1].blocks;
+      out->classes[b - 1].blocks -= n;
+      out->allocated_blocks -= n;
+      out->allocated -= n * f->block_size;
+    }
+  }
   size_t mapped_blocks = 0, mapped_bytes = 0;
   for (own_segment_t *seg = _own_huge_segments; seg; seg = seg->all_next) {
     mapped_blocks++;
@@ -99,6 +111,7 @@ void own_stats_print(int fd) {
 void own_collect(void) {
   own_heap_t *heap = _own_heap_get();
   if (!heap) return;
+  _own_foreign_flush_all(heap->tld->heap, true);
   _own_segments_collect(heap->tld);
   _own_huge_cache_flush();
 }

@@ -9,6 +9,7 @@ long _own_options[OWN_OPT_COUNT_] = {
     [OWN_OPT_PURGE_KIB] = 4096,
     [OWN_OPT_SEGMENT_CACHE] = 2,
     [OWN_OPT_HUGE_CACHE_KIB] = 65536,
+    [OWN_OPT_THREAD_CACHE_KIB] = 1024,
 };
 
 static const char *const option_env[OWN_OPT_COUNT_] = {
@@ -17,6 +18,7 @@ static const char *const option_env[OWN_OPT_COUNT_] = {
     [OWN_OPT_PURGE_KIB] = "OWN_PURGE_KIB",
     [OWN_OPT_SEGMENT_CACHE] = "OWN_SEGMENT_CACHE",
     [OWN_OPT_HUGE_CACHE_KIB] = "OWN_HUGE_CACHE_KIB",
+    [OWN_OPT_THREAD_CACHE_KIB] = "OWN_THREAD_CACHE_KIB",
 };
 
 void _own_options_init(void) {
