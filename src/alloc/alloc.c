@@ -82,34 +82,15 @@ void _own_invalid_free(const void *p) {
 }
 
 static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
-  if (OWN_LIKELY_(owner != 0)) { /* a normal segment of another live thread */
-    own_page_t *page = _own_page_of(seg, p);
-    if (OWN_UNLIKELY_(!_own_is_block_start(page, p))) {
+  if (owner == 0) { /* a huge block, or a segment whose thread exited */
+    if (seg->kind == SEG_HUGE) {
+      _own_huge_free(seg, p);
+      return;
+    }
+    if (OWN_UNLIKELY_(seg->magic != SEGMENT_MAGIC)) {
       _own_invalid_free(p);
       return;
     }
-    OWN_TRACK_FREE(p);
-    if (page->foreign_ok) {
-      own_heap_t *heap = _own_tl_heap;
-      if (OWN_LIKELY_(heap != &_own_heap_empty)) {
-        _own_foreign_push(heap, page->bin, (own_block_t *)p);
-        return;
-      }
-    }
-    OWN_TRACK_LINK_OPEN(p);
-    _own_free_remote(page, (own_block_t *)p);
-    /* The owner may have exited meanwhile: then this thread adopts. */
-    if (OWN_UNLIKELY_(atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == 0))
-      _own_segment_reclaim_on_free(seg);
-    return;
-  }
-  if (seg->kind == SEG_HUGE) {
-    _own_huge_free(seg, p);
-    return;
-  }
-  if (OWN_UNLIKELY_(seg->magic != SEGMENT_MAGIC)) {
-    _own_invalid_free(p);
-    return;
   }
   own_page_t *page = _own_page_of(seg, p);
   if (OWN_UNLIKELY_(!_own_is_block_start(page, p))) {
@@ -117,9 +98,18 @@ static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
     return;
   }
   OWN_TRACK_FREE(p);
+  if (owner != 0 && page->foreign_ok) {
+    own_heap_t *heap = _own_tl_heap;
+    if (OWN_LIKELY_(heap != &_own_heap_empty)) {
+      _own_foreign_push(heap, page->bin, (own_block_t *)p);
+      return;
+    }
+  }
   OWN_TRACK_LINK_OPEN(p);
   _own_free_remote(page, (own_block_t *)p);
-  _own_segment_reclaim_on_free(seg); /* abandoned: this thread adopts it */
+  /* Abandoned (perhaps just now, by an exiting owner): this thread adopts. */
+  if (owner == 0 || OWN_UNLIKELY_(atomic_load_explicit(&seg->thread_id, memory_order_relaxed) == 0))
+    _own_segment_reclaim_on_free(seg);
 }
 
 void own_free(void *p) {
@@ -135,13 +125,8 @@ void own_free(void *p) {
       _own_invalid_free(p);
       return;
     }
-    own_block_t *b = p;
     OWN_TRACK_FREE(p);
-    OWN_TRACK_LINK_OPEN(b);
-    b->next = page->free;
-    OWN_TRACK_LINK_CLOSE(b);
-    page->free = b;
-    if (OWN_UNLIKELY_(--page->used == 0 || page->in_full)) _own_free_slow_local(page);
+    _own_free_local(page, (own_block_t *)p);
     return;
   }
   free_other(seg, p, owner);

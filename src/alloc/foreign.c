@@ -54,11 +54,7 @@ static void give_back(own_segment_t *seg, own_page_t *page, own_block_t *first, 
   if (owner == _own_thread_id()) {
     for (own_block_t *b = first; n > 0; n--) {
       own_block_t *next = n > 1 ? _own_link_next(b) : NULL;
-      OWN_TRACK_LINK_OPEN(b);
-      b->next = page->free;
-      OWN_TRACK_LINK_CLOSE(b);
-      page->free = b;
-      if (--page->used == 0 || page->in_full) _own_free_slow_local(page);
+      _own_free_local(page, b);
       b = next;
     }
     return;

@@ -374,6 +374,15 @@ static inline own_page_t *_own_heap_direct_page(own_heap_t *heap, size_t n) {
   return heap->direct[(n + 15) >> 4];
 }
 
+/* The owner's free of block b of page (already released to memcheck). */
+static inline void _own_free_local(own_page_t *page, own_block_t *b) {
+  OWN_TRACK_LINK_OPEN(b);
+  b->next = page->free;
+  OWN_TRACK_LINK_CLOSE(b);
+  page->free = b;
+  if (OWN_UNLIKELY_(--page->used == 0 || page->in_full)) _own_free_slow_local(page);
+}
+
 /* A block of `bin` from another thread's page, freed by this thread (heap is
  * its default heap): kept on the foreign list of its class, which becomes the
  * class's direct page so that the next malloc of the class reuses it while it

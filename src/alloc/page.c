@@ -345,6 +345,11 @@ static void page_extend(own_page_t *page) {
   page->purged = 0;
 }
 
+/* Whether other threads may keep this page's blocks in their foreign caches. */
+static uint8_t foreign_ok(const own_heap_t *heap, unsigned bin) {
+  return heap->is_default && bin >= FOREIGN_BIN_MIN && bin <= FOREIGN_BIN_MAX;
+}
+
 static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsigned bin, uint32_t span) {
   page->block_size = bsize;
   page->reserved = span / bsize;
@@ -356,7 +361,7 @@ static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsig
   page->div_shift = (uint8_t)k;
   page->bin = (uint8_t)bin;
   page->heap = heap;
-  page->foreign_ok = heap->is_default && bin >= FOREIGN_BIN_MIN && bin <= FOREIGN_BIN_MAX;
+  page->foreign_ok = foreign_ok(heap, bin);
   page->capacity = 0;
   page->used = 0;
   page->free = NULL;
@@ -426,7 +431,7 @@ void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) {
       _own_direct_set(heap, bin, f);
       return page_pop(f, size, zero);
     }
-    if (heap->direct[_own_bin_size[bin] >> 4] == f) direct_update(heap, bin);
+    if (heap->direct[f->direct_last] == f) direct_update(heap, bin);
   }
   if (atomic_load_explicit(&heap->notified, memory_order_relaxed)) _own_heap_drain_notified(heap);
   own_page_queue_t *q = &heap->queues[bin];
@@ -479,7 +484,7 @@ void _own_free_slow_local(own_page_t *page) {
 
 void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
   page->heap = heap;
-  page->foreign_ok = heap->is_default && page->bin >= FOREIGN_BIN_MIN && page->bin <= FOREIGN_BIN_MAX;
+  page->foreign_ok = foreign_ok(heap, page->bin);
   page->in_full = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
   wait_not_notifying(page);
