@@ -26,7 +26,12 @@ typedef struct own_layout {
 /* The layout of an array of n T, or false on overflow. */
 #define OWN_LAYOUT_ARRAY(T, n, out) own_layout_array(OWN_LAYOUT_OF(T), (n), (out))
 
-static inline bool own_is_pow2(size_t x) { return x != 0 && (x & (x - 1)) == 0; }
+/* True when x is a power of two (0 is not). Written as "x ^ (x - 1), the
+ * mask up to x's lowest set bit, is above x - 1": four instructions and no
+ * branch, where x != 0 && (x & (x - 1)) == 0 next to other tests becomes a
+ * population count that clang expands into a dozen instructions on plain
+ * x86-64. */
+static inline bool own_is_pow2(size_t x) { return (x ^ (x - 1)) > x - 1; }
 
 /* A layout of `size` bytes aligned to `align`. False when align is not a power
  * of two or when size rounded up to align would exceed PTRDIFF_MAX. */

@@ -16,6 +16,7 @@
  * ownership/ownership.h; the ownership layer's own_box_drop frees the block.
  */
 #include "alloc/internal.h"
+#include "os/os.h"
 #include "ownership/ownership.h"
 
 /* The header words go in as one 8-byte store of {layout, tag} and one of drop. */
@@ -54,4 +55,27 @@ void *_own_box_alloc(uint32_t layout, own_drop_fn_t drop) { return box_alloc(lay
 
 void *_own_box_try_alloc(uint32_t layout, own_drop_fn_t drop) {
   return box_alloc(layout, drop, false);
+}
+
+/* own_box_drop's common case, on own_free's owner path: a heap-form box
+ * without a drop function, dropped by the thread that owns its segment.
+ * The segment map check comes first, so the header is read only inside one
+ * of own's segments (and NULL, 16 bytes below zero, fails it). The tag stands
+ * in for own_free's block-start check: a live heap-form tag is only ever
+ * written by box_write at a block start and turned to "dead" by every drop.
+ * Everything else (NULL, a drop function, another thread's or a huge
+ * segment, any other tag) goes to ownership/box.c's _own_box_drop. */
+void own_box_drop(void *box) {
+  _own_box_heap_hdr_t *h = (_own_box_heap_hdr_t *)((uintptr_t)box - sizeof(_own_box_heap_hdr_t));
+  own_segment_t *seg = _own_segment_of(h);
+  if (OWN_LIKELY_(_own_segmap_has((uintptr_t)seg)) &&
+      OWN_LIKELY_(atomic_load_explicit(&seg->thread_id, memory_order_relaxed) ==
+                  _own_thread_id()) &&
+      OWN_LIKELY_(h->tag == _OWN_MAGIC_BOX_HEAP) && OWN_LIKELY_(h->drop == NULL)) {
+    h->tag = _OWN_MAGIC_DEAD;
+    OWN_TRACK_FREE(h);
+    _own_free_local(_own_page_of(seg, h), (own_block_t *)h);
+    return;
+  }
+  _own_box_drop(box);
 }

@@ -175,7 +175,16 @@ __attribute__((noinline)) static void general_drop(void *box) {
   _own_block_free(box, BOX_HDR);
 }
 
-void own_box_drop(void *box) {
+/* The whole of own_box_drop. With the alloc layer, own_box_drop itself is in
+ * alloc/box_entry.c: it frees the common heap-form box (no drop function,
+ * the owner thread's segment) on own_free's owner path and calls this for
+ * everything else. */
+#ifdef OWN_BOX_NO_HEAP
+#define box_drop own_box_drop
+#else
+#define box_drop _own_box_drop
+#endif
+void box_drop(void *box) {
   if (!box) return;
   heap_hdr_t *h = heap_hdr(box);
   if (OWN_LIKELY(h->tag == _OWN_MAGIC_BOX_HEAP)) {

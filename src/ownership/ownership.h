@@ -49,6 +49,10 @@ typedef struct _own_box_heap_hdr {
   uint32_t tag;       /* _OWN_MAGIC_BOX_HEAP, then _DEAD       */
 } _own_box_heap_hdr_t;
 
+/* own_box_drop for every box that alloc/box_entry.c's fast path does not
+ * take (box.c). */
+void _own_box_drop(void *box);
+
 typedef struct _own_meta {
   const own_allocator_t *alloc; /* NULL: own's heap (own_alloc/own_dealloc)     */
   own_drop_fn_t drop;           /* runs on the value before it goes; may be NULL */
@@ -85,12 +89,13 @@ void *_own_block_new(const own_allocator_t *a, size_t hdr_size, own_layout_t vl,
  * ENOMEM) and returns NULL. `bytes` is the size that could not be allocated. */
 void *_own_block_fail(int why, own_layout_t vl, size_t bytes, _own_fail_t fail, const char *who);
 
-/* The short path shared by every kind: a value aligned to at most 8 bytes and
+/* The short path shared by every kind: a value aligned to at most 8 bytes
+ * (bits 1, 2, 4, 8 of 0x116, as _OWN_BOX_HEAP_FORM tests) and
  * not absurdly large starts right after the header, and the block is the
  * header plus the value rounded up to 8 bytes. This is exactly what
  * own_layout_extend + own_layout_pad_to_align compute for such values. */
 #define _OWN_SMALL_VALUE(vl)                                                   \
-  ((vl).align - 1 < 8 && ((vl).align & ((vl).align - 1)) == 0 &&               \
+  ((vl).align - 1 < 8 && ((0x116u >> (vl).align) & 1) != 0 &&                  \
    (vl).size <= (size_t)PTRDIFF_MAX - 4096)
 static inline own_layout_t _own_small_block(size_t hdr_size, size_t value_size) {
   own_layout_t b = {(hdr_size + value_size + 7) & ~(size_t)7, 8};
