@@ -29,7 +29,10 @@
  * same box (while its memory is not yet reused) is reported as
  * OWN_ERR_DOUBLE_FREE, and a pointer that is not a box as OWN_ERR_INVALID_FREE;
  * both are then ignored. Best effort: a pointer that is not a box at all may
- * be read up to 32 bytes before its address.
+ * be read up to 32 bytes before its address, and a pointer inside a heap-form
+ * box (not its start) whose 4 preceding bytes happen to equal the live tag
+ * is taken for a box (the tag is the check on the drop's fast path; see
+ * docs/ownership.md).
  *
  * Errors: the plain constructors never return NULL; on allocation failure
  * (or a layout too large to describe) they call own_out_of_memory (own/core.h),
@@ -41,8 +44,11 @@
  * Cost: with the allocator and the layout known at compile time (OWN_BOX_NEW,
  * OWN_BOX_OF, ... with NULL), a heap-form constructor is one call into the
  * heap, _own_box_alloc, which runs own_malloc's fast path and writes the
- * header; the drop is one call: tag check, "dead" mark, drop function,
- * own_free. bench/ownership measures it.
+ * header; the drop is one call, which for a heap-form box without a drop
+ * function, dropped by the thread that made it, runs own_free's owner path
+ * itself (segment check, tag check, "dead" mark, free-list push): Box new +
+ * drop costs what own_malloc + own_free of its block cost. bench/ownership
+ * measures it.
  *
  * Thread safety: a box is owned by one thread at a time; it may be handed to
  * another thread (moved) and dropped there. Functions are reentrant.
