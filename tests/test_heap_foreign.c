@@ -13,6 +13,8 @@
  *     its pages empty);
  *   - the owner exiting while another thread keeps its blocks: they are
  *     handed out again and freed without harm, and nothing is left over;
+ *   - pages adopted from an exited thread are not kept from: their blocks,
+ *     freed by another thread, go back to the adopting thread's page;
  *   - fork: in the child, the blocks kept by threads that did not survive the
  *     fork are back with their pages.
  * The owner's view comes from own_heap_visit, which counts a kept block as
@@ -282,6 +284,31 @@ static void test_owner_exits(void) {
   OWN_CHECK_EQ(class_blocks(SIZE), before);
 }
 
+/* The owner exits; the main thread adopts its segment (by freeing one of its
+ * blocks); a worker then frees the rest. They go back to the adopted page,
+ * not into the worker's cache: the worker's next allocations of their size
+ * are blocks of its own, and the main thread's heap has them free. */
+static void test_adopted_page(void) {
+  size_t before = class_blocks(SIZE);
+  void *b[N];
+  owner_arg_t a = {b};
+  pthread_t t;
+  pthread_create(&t, NULL, owner_main, &a);
+  pthread_join(t, NULL);
+  own_free(b[0]); /* the owner is gone: this thread adopts its segment */
+  OWN_CHECK_EQ(live_in_my_heap(), N - 1);
+  worker_t w;
+  worker_start(&w);
+  worker_do(&w, W_FREE, b + 1, N - 1, SIZE);
+  OWN_CHECK_EQ(live_in_my_heap(), 0); /* back with the page at once */
+  worker_do(&w, W_MALLOC, b + 1, N - 1, SIZE);
+  OWN_CHECK_EQ(w.got_back, 0);
+  worker_do(&w, W_FREE_MINE, NULL, N - 1, SIZE);
+  worker_stop(&w);
+  own_collect();
+  OWN_CHECK_EQ(class_blocks(SIZE), before);
+}
+
 static void test_fork(void) {
   void *b[N];
   alloc_blocks(b, N, SIZE);
@@ -313,6 +340,7 @@ int main(void) {
   test_not_kept();
   test_limit();
   test_owner_exits();
+  test_adopted_page();
   test_fork();
   return own_test_done();
 }

@@ -484,7 +484,11 @@ void _own_free_slow_local(own_page_t *page) {
 
 void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
   page->heap = heap;
-  page->foreign_ok = foreign_ok(heap, page->bin);
+  /* The blocks still out were allocated by the thread that exited; those that
+   * other threads free come back here (not to their foreign caches), so the
+   * adopting thread gets the page's space back. A page set up anew (page_setup) is
+   * open to the caches again. */
+  page->foreign_ok = 0;
   page->in_full = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
   wait_not_notifying(page);
