@@ -13,7 +13,10 @@
  * The block is an ordinary own_malloc block in every respect (own_free frees
  * it, valgrind sees it allocated by the pop, OWN_VALGRIND); only the header
  * words are Box's. The tag and the header shape come from
- * ownership/ownership.h; the ownership layer's own_box_drop frees the block.
+ * ownership/ownership.h. own_box_drop is here too: its common case frees
+ * the block on own_free's owner path, and the ownership layer's
+ * _own_box_drop does everything else. So this file is built only with the
+ * ownership layer (alloc/sources.cmake).
  */
 #include "alloc/internal.h"
 #include "os/os.h"

@@ -18,8 +18,10 @@
  *
  * Drop order: the tag is changed to "dead" before the drop function runs, so
  * a drop function that (wrongly) drops its own box again is reported as a
- * double drop instead of freeing twice. own_box_drop tests the heap-form tag
- * first, with one compare; everything else is out of that path.
+ * double drop instead of freeing twice. own_box_drop's common case (a
+ * heap-form box without a drop function, on its owner thread) is in
+ * alloc/box_entry.c; _own_box_drop below is the rest, and own_box_drop
+ * itself when there is no heap.
  *
  * Built without the alloc layer (OWN_BOX_NO_HEAP, src/ownership/sources.cmake)
  * there is no own_malloc / own_free: the default allocator's boxes then take
