@@ -16,12 +16,9 @@
 
 /* The block layout and the value's offset in it; false when too large.
  * Values aligned to at most 8 (nearly all) take the short path: the value
- * starts right after the header and the block is padded to 8. Any other
- * value (align, a power of two, checked by the caller) starts at the header
- * size rounded up to align, and the block is that offset plus the size
- * rounded up to align: what own_layout_extend + own_layout_pad_to_align
- * compute, with the same bound (the padded block at most PTRDIFF_MAX), in a
- * few instructions. */
+ * starts right after the header and the block is padded to 8, which is what
+ * own_layout_extend + own_layout_pad_to_align compute for them. The size
+ * bound leaves room for the header and the padding. */
 static inline bool block_layout(size_t hdr_size, own_layout_t vl, own_layout_t *block,
                                 size_t *offset) {
   if (OWN_LIKELY(_OWN_SMALL_VALUE(vl))) {
@@ -29,12 +26,10 @@ static inline bool block_layout(size_t hdr_size, own_layout_t vl, own_layout_t *
     *block = _own_small_block(hdr_size, vl.size);
     return true;
   }
-  size_t mask = vl.align - 1;
-  size_t off = (hdr_size + mask) & ~mask; /* hdr_size <= 64, align <= 2^63: no wrap */
-  if (off + mask > (size_t)PTRDIFF_MAX || vl.size > (size_t)PTRDIFF_MAX - off - mask) return false;
-  *offset = off;
-  block->size = off + ((vl.size + mask) & ~mask);
-  block->align = vl.align > 8 ? vl.align : 8;
+  own_layout_t hl = {hdr_size, 8};
+  own_layout_t b;
+  if (!own_layout_extend(hl, vl, &b, offset)) return false;
+  *block = own_layout_pad_to_align(b);
   return true;
 }
 
