@@ -186,7 +186,7 @@ OWN_API void own_collect(void);
  *  OWN_HUGE_CACHE_KIB=n memory of freed huge blocks (above 1 MiB) kept resident
  *                       to build the next huge blocks from without page faults;
  *                       what stays unused for 1 s goes back at the next heap
- *                       activity (default 65536 KiB; 0: unmap at free)
+ *                       activity (default 262144 KiB; 0: unmap at free)
  *  OWN_THREAD_CACHE_KIB=n
  *                       blocks of 64..1024 bytes that a thread frees from
  *                       another thread's default heap stay with it, up to this
