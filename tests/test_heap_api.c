@@ -1520,6 +1520,54 @@ static void test_huge_pool(void) {
   OWN_CHECK(s1.committed + 16 * MiB <= s0.committed);
   free(tiny_huge);
 
+  /* New segments are built from the pool too: small blocks allocated after
+   * a large buffer is freed reuse its resident pages (few page faults, no
+   * mapping) instead of growing the resident set beside them. */
+  own_collect();
+  a = malloc(opq(40 * MiB));
+  OWN_CHECK(a != NULL);
+  memset(a, 0x21, 40 * MiB);
+  free(a);
+  enum { SMALL_N = 32 * 1024 };
+  char **small = malloc(SMALL_N * sizeof *small);
+  OWN_CHECK(small != NULL);
+  own_stats(&s0);
+  f0 = minor_faults();
+  for (int i = 0; i < SMALL_N; i++) { /* 32 MiB in blocks of 1 KiB */
+    small[i] = malloc(opq(1024));
+    OWN_CHECK(small[i] != NULL);
+    memset(small[i], i & 0xff, 1024);
+  }
+  f1 = minor_faults();
+  own_stats(&s1);
+  OWN_CHECK(f1 - f0 < (long)(32 * MiB / 4096 / 2));
+  OWN_CHECK_EQ(s1.os_map_calls, s0.os_map_calls);
+  for (int i = 0; i < SMALL_N; i++) {
+    OWN_CHECK(small[i][0] == (char)(i & 0xff) && small[i][1023] == (char)(i & 0xff));
+    free(small[i]);
+  }
+  free(small);
+
+  /* The pool keeps up to 64 MiB when idle, and up to OWN_HUGE_CACHE_KIB while
+   * it serves: a program cycling 128 MiB of buffers soon builds every one of
+   * them from the pool, without a mapping. */
+  own_option_set(OWN_OPT_HUGE_CACHE_KIB, 256 * 1024);
+  own_collect();
+  size_t last_cycle_maps = 1;
+  for (int cycle = 0; cycle < 6; cycle++) {
+    own_stats(&s0);
+    char *buf[4];
+    for (int i = 0; i < 4; i++) {
+      buf[i] = malloc(opq(32 * MiB));
+      OWN_CHECK(buf[i] != NULL);
+      for (size_t off = 0; off < 32 * MiB; off += 4096) buf[i][off] = (char)cycle;
+    }
+    own_stats(&s1);
+    last_cycle_maps = s1.os_map_calls - s0.os_map_calls;
+    for (int i = 0; i < 4; i++) free(buf[i]);
+  }
+  OWN_CHECK_EQ(last_cycle_maps, 0);
+
   /* OWN_HUGE_CACHE_KIB=0: a freed huge block is unmapped at once. */
   own_option_set(OWN_OPT_HUGE_CACHE_KIB, 0);
   own_collect();

@@ -184,9 +184,12 @@ OWN_API void own_collect(void);
  *  OWN_SEGMENT_CACHE=n  empty segments a thread keeps for reuse, or as many as
  *                       it has in use if more (default 2)
  *  OWN_HUGE_CACHE_KIB=n memory of freed huge blocks (above 1 MiB) kept resident
- *                       to build the next huge blocks from without page faults;
- *                       what stays unused for 1 s goes back at the next heap
- *                       activity (default 262144 KiB; 0: unmap at free)
+ *                       to build the next huge blocks and segments from
+ *                       without page faults: up to 64 MiB (or n if less)
+ *                       always, up to n while the pool serves that much a
+ *                       second; what stays unused for 1 s goes back at the
+ *                       next heap activity (default 262144 KiB; 0: unmap at
+ *                       free)
  *  OWN_THREAD_CACHE_KIB=n
  *                       blocks of 64..1024 bytes that a thread frees from
  *                       another thread's default heap stay with it, up to this

@@ -19,9 +19,12 @@
  * into it with mremap (page tables move, no byte is copied, no page faults),
  * up to HUGE_PIECES - 1 of them; the rest of the block is fresh zero pages.
  * The block remembers its pieces, so each goes back to the pool as a chunk
- * that one mremap can move again. Chunks unused for HUGE_CACHE_NS go back to
- * the OS at the next heap activity that looks (huge alloc/free, a thread
- * freeing slices, own_collect); the oldest go first when the pool is full.
+ * that one mremap can move again. New segments are built from the pool the
+ * same way (_own_huge_pool_segment). Chunks unused for HUGE_CACHE_NS go back
+ * to the OS at the next heap activity that looks (huge alloc/free, a thread
+ * freeing slices, own_collect); the oldest go first when the pool is over its
+ * bound, which is POOL_IDLE_BOUND unless the pool is serving more than that
+ * (pool_bound_locked).
  */
 #include <errno.h>
 #include <string.h>
@@ -50,6 +53,35 @@ static size_t pool_limit(void) {
 #endif
   long kib = _own_option(OWN_OPT_HUGE_CACHE_KIB);
   return kib > 0 ? (size_t)kib * 1024 : 0;
+}
+
+/* How much the pool may hold now: up to POOL_IDLE_BOUND always, and up to
+ * OWN_HUGE_CACHE_KIB while huge blocks are being built from it — as much as
+ * it served in the last one-second window (or the one before). A program
+ * cycling huge buffers keeps their pages; one that frees a pile of them and
+ * goes idle (nothing then runs to expire the pool) keeps at most
+ * POOL_IDLE_BOUND. Global lock held. */
+#define POOL_IDLE_BOUND ((size_t)64 << 20)
+static uint64_t served_window_ns; /* start of the current window           */
+static size_t served_now;         /* bytes built from the pool in it        */
+static size_t served_prev;        /* ... and in the window before           */
+
+static void pool_served_locked(uint64_t now, size_t bytes) {
+  if (now - served_window_ns >= HUGE_CACHE_NS) {
+    served_prev = now - served_window_ns < 2 * HUGE_CACHE_NS ? served_now : 0;
+    served_now = 0;
+    served_window_ns = now;
+  }
+  served_now += bytes;
+}
+
+static size_t pool_bound_locked(uint64_t now) {
+  size_t limit = pool_limit();
+  uint64_t age = now - served_window_ns;
+  size_t recent = age >= 2 * HUGE_CACHE_NS ? 0 : age >= HUGE_CACHE_NS ? served_now
+                  : served_now > served_prev ? served_now : served_prev;
+  size_t bound = recent > POOL_IDLE_BOUND ? recent : POOL_IDLE_BOUND;
+  return bound < limit ? bound : limit;
 }
 
 static void unmap_segment(own_segment_t *seg) {
@@ -115,7 +147,7 @@ void _own_huge_cache_expire(void) {
   uint64_t due = atomic_load_explicit(&pool_due_ns, memory_order_relaxed);
   if (due == 0 || _own_os_now_ns() < due) return;
   _own_lock();
-  chunk_t *dead = pool_trim_locked(false, pool_limit());
+  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(_own_os_now_ns()));
   _own_unlock();
   unmap_chunks(dead);
 }
@@ -129,8 +161,9 @@ static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *coun
   size_t taken_size[HUGE_PIECES];
   unsigned n = 0;
   size_t got = 0;
+  uint64_t now = _own_os_now_ns();
   _own_lock();
-  chunk_t *dead = pool_trim_locked(false, pool_limit());
+  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
   /* An aligned chunk that holds the whole mapping: used in place. */
   chunk_t **best = NULL;
   for (chunk_t **link = &pool; *link; link = &(*link)->next) {
@@ -151,6 +184,7 @@ static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *coun
       pool_unlink_locked(best);
     }
     if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+    pool_served_locked(now, map_size);
     _own_unlock();
     unmap_chunks(dead);
     pieces[0] = map_size;
@@ -186,6 +220,7 @@ static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *coun
     }
   }
   if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+  pool_served_locked(now, got);
   _own_unlock();
   unmap_chunks(dead);
   uint8_t *dst = _own_os_map(map_size, SEGMENT_SIZE);
@@ -204,17 +239,18 @@ static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *coun
     }
   }
   if (!dst) return NULL;
-  if (at < map_size) {
-    pieces[k++] = map_size - at;
-    /* Transparent huge pages for the fresh part, here only: a program that
-     * keeps reusing huge blocks gains from them, while for a one-off mapping
-     * the compaction the kernel may do at fault time for an madvise'd range
-     * (defrag = madvise) can cost more than the faults it saves. */
-    if (map_size - at >= ((size_t)4 << 20)) _own_os_huge_pages(dst + at, map_size - at);
-  }
+  if (at < map_size) pieces[k++] = map_size - at;
   *count = k;
   *fresh = at;
   return (own_segment_t *)dst;
+}
+
+void *_own_huge_pool_segment(size_t *resident) {
+  size_t pieces[HUGE_PIECES];
+  uint32_t count;
+  own_segment_t *seg = pool_build(SEGMENT_SIZE, pieces, &count, resident);
+  if (seg) _own_committed_sub(SEGMENT_SIZE); /* the segment layer counts its own */
+  return seg;
 }
 
 /* Keeps the pieces of a freed default-aligned mapping in the pool; false if
@@ -242,7 +278,7 @@ static bool pool_put(own_segment_t *seg) {
   _own_os_count_mappings((long)count - 1);
   if (atomic_load_explicit(&pool_due_ns, memory_order_relaxed) == 0)
     atomic_store_explicit(&pool_due_ns, now + HUGE_CACHE_NS, memory_order_relaxed);
-  chunk_t *dead = pool_trim_locked(false, limit);
+  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
   _own_unlock();
   unmap_chunks(dead);
   return true;
@@ -283,6 +319,11 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
   own_segment_t *seg = off == HUGE_HEADER ? pool_build(map_size, pieces, &count, &fresh) : NULL;
   if (seg) {
     memset(seg, 0, sizeof *seg); /* the header of a built mapping holds old bytes */
+    /* Transparent huge pages for the fresh part, here only: a program that
+     * keeps reusing huge blocks gains from them, while for a one-off mapping
+     * the compaction the kernel may do at fault time for an madvise'd range
+     * (defrag = madvise) can cost more than the faults it saves. */
+    if (map_size - fresh >= ((size_t)4 << 20)) _own_os_huge_pages((uint8_t *)seg + fresh, map_size - fresh);
     if (zero && fresh > off) memset((uint8_t *)seg + off, 0, (fresh < off + size ? fresh : off + size) - off);
   } else {
     seg = align > SEGMENT_SIZE ? _own_os_map_at(map_size, align, off) : _own_os_map(map_size, SEGMENT_SIZE);

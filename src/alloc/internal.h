@@ -326,6 +326,11 @@ void *_own_huge_realloc(own_segment_t *seg, void *p, size_t size) OWN_INTERNAL;
 void _own_huge_orphan(own_heap_t *heap, bool free_them) OWN_INTERNAL;
 void _own_huge_cache_flush(void) OWN_INTERNAL;
 void _own_huge_cache_expire(void) OWN_INTERNAL; /* cheap when nothing is due */
+/* A SEGMENT_SIZE mapping, SEGMENT_SIZE aligned, built from the huge pool (the
+ * memory of freed huge blocks kept resident), or NULL if the pool is empty.
+ * Its first *resident bytes are pooled pages holding old bytes; the rest are
+ * fresh zero pages. Not counted as committed: the caller counts what it uses. */
+void *_own_huge_pool_segment(size_t *resident) OWN_INTERNAL;
 
 /* ---- alloc.c ---- */
 void *_own_heap_malloc_aligned(own_heap_t *heap, size_t size, size_t align, bool zero) OWN_INTERNAL;

@@ -124,18 +124,34 @@ static void tld_remove(own_segment_t **list, own_segment_t *seg) {
 
 /* ---- segments from and back to the OS ---- */
 
+/* A new segment. Memory that freed huge blocks left in the huge pool comes
+ * first: a program that frees a large buffer and then grows in small blocks
+ * reuses those resident pages instead of faulting in new ones next to them.
+ * Slices holding pooled pages count as free and resident (the purge policy
+ * gives them back if they stay unused); the rest read as zero. */
 static own_segment_t *segment_map(own_tld_t *tld) {
-  own_segment_t *seg = _own_os_map(SEGMENT_SIZE, SEGMENT_SIZE);
-  if (!seg) return NULL;
+  size_t resident = 0;
+  own_segment_t *seg = _own_huge_pool_segment(&resident);
+  if (seg) {
+    memset(seg, 0, sizeof *seg); /* pooled pages hold old bytes */
+  } else {
+    seg = _own_os_map(SEGMENT_SIZE, SEGMENT_SIZE);
+    if (!seg) return NULL;
+  }
+  /* Slices 1..n-1 hold pooled pages, n = slices touched by the first
+   * `resident` bytes. */
+  size_t n = (resident + SLICE_SIZE - 1) >> SLICE_SHIFT;
+  uint64_t old = n > 1 ? run_mask(1, n - 1) : 0;
   seg->magic = SEGMENT_MAGIC;
   seg->kind = SEG_NORMAL;
   seg->free_mask = ALL_SLICES;
-  seg->purged_mask = ALL_SLICES; /* fresh memory: not resident, reads as zero */
+  seg->purged_mask = ALL_SLICES & ~old; /* fresh memory: not resident, reads as zero */
   seg->tld = tld;
   atomic_store_explicit(&seg->thread_id, tld->thread_id, memory_order_relaxed);
   for (unsigned i = 0; i < SLICES; i++) seg->owner[i] = (uint8_t)i;
   seg->owner[SLICES] = 0;
-  _own_committed_add(SLICE_SIZE); /* the header slice */
+  _own_committed_add(SLICE_SIZE + bytes_of(old)); /* the header slice, pooled slices */
+  tld->free_resident += bytes_of(old);
   _own_lock();
   seg->all_next = _own_all_segments;
   seg->all_prev = NULL;
