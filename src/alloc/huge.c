@@ -319,11 +319,6 @@ void *_own_huge_alloc(own_heap_t *heap, size_t size, size_t align, bool zero) {
   own_segment_t *seg = off == HUGE_HEADER ? pool_build(map_size, pieces, &count, &fresh) : NULL;
   if (seg) {
     memset(seg, 0, sizeof *seg); /* the header of a built mapping holds old bytes */
-    /* Transparent huge pages for the fresh part, here only: a program that
-     * keeps reusing huge blocks gains from them, while for a one-off mapping
-     * the compaction the kernel may do at fault time for an madvise'd range
-     * (defrag = madvise) can cost more than the faults it saves. */
-    if (map_size - fresh >= ((size_t)4 << 20)) _own_os_huge_pages((uint8_t *)seg + fresh, map_size - fresh);
     if (zero && fresh > off) memset((uint8_t *)seg + off, 0, (fresh < off + size ? fresh : off + size) - off);
   } else {
     seg = align > SEGMENT_SIZE ? _own_os_map_at(map_size, align, off) : _own_os_map(map_size, SEGMENT_SIZE);

@@ -147,17 +147,6 @@ void _own_os_purge(void *p, size_t size) {
   errno = saved;
 }
 
-void _own_os_huge_pages(void *p, size_t size) {
-#if defined(MADV_HUGEPAGE)
-  int saved = errno;
-  madvise(p, size, MADV_HUGEPAGE);
-  errno = saved;
-#else
-  (void)p;
-  (void)size;
-#endif
-}
-
 bool _own_os_protect_none(void *p, size_t size) { return mprotect(p, size, PROT_NONE) == 0; }
 bool _own_os_protect_rw(void *p, size_t size) { return mprotect(p, size, PROT_READ | PROT_WRITE) == 0; }
 
