@@ -78,8 +78,9 @@ static void pool_served_locked(uint64_t now, size_t bytes) {
 static size_t pool_bound_locked(uint64_t now) {
   size_t limit = pool_limit();
   uint64_t age = now - served_window_ns;
-  size_t recent = age >= 2 * HUGE_CACHE_NS ? 0 : age >= HUGE_CACHE_NS ? served_now
-                  : served_now > served_prev ? served_now : served_prev;
+  size_t recent = 0; /* served in the last full window and the current one */
+  if (age < HUGE_CACHE_NS) recent = served_now > served_prev ? served_now : served_prev;
+  else if (age < 2 * HUGE_CACHE_NS) recent = served_now;
   size_t bound = recent > POOL_IDLE_BOUND ? recent : POOL_IDLE_BOUND;
   return bound < limit ? bound : limit;
 }
