@@ -1412,6 +1412,48 @@ static void test_stats(void) {
   OWN_CHECK_EQ(own_option_get(OWN_OPT_PURGE_KIB), old);
 }
 
+/* ---- the empty page a size class keeps ---- */
+
+/* Pages of the class of `size` (blocks on one-slice pages), over all heaps. */
+static size_t class_pages(size_t size) {
+  own_stats_t s;
+  own_stats(&s);
+  for (size_t c = 0; c < s.class_count && c < OWN_STATS_CLASSES; c++)
+    if (s.classes[c].block_size >= size) return s.classes[c].pages;
+  return 0;
+}
+
+/* A malloc/free loop keeps the class's only page, emptied on every pair,
+ * instead of returning it to its segment and setting one up again; once a
+ * class has several pages, the ones that empty go back until one is left.
+ * Blocks of 7000 bytes: nine to a page, a class nothing else here uses. */
+static void *kept_page_thread(void *arg) {
+  (void)arg;
+  enum { SIZE = 7000, MANY = 30 };
+  size_t before = class_pages(SIZE);
+  bool ok = true;
+  for (int i = 0; i < 1000 && ok; i++) {
+    void *p = malloc(opq(SIZE));
+    ok = p != NULL;
+    free(p);
+    ok = ok && class_pages(SIZE) == before + 1;
+  }
+  void *q[MANY];
+  for (int i = 0; i < MANY; i++) q[i] = malloc(opq(SIZE));
+  ok = ok && class_pages(SIZE) >= before + 4;
+  for (int i = 0; i < MANY; i++) free(q[i]);
+  ok = ok && class_pages(SIZE) == before + 1;
+  return ok ? arg : (void *)1;
+}
+
+static void test_kept_page(void) {
+  pthread_t t;
+  void *ret = (void *)1;
+  OWN_CHECK(pthread_create(&t, NULL, kept_page_thread, NULL) == 0);
+  pthread_join(t, &ret);
+  OWN_CHECK(ret == NULL);
+}
+
 /* ---- threads: first use, heaps per thread ----------------------------------- */
 
 static void *first_on_thread(void *arg) {
@@ -1601,6 +1643,7 @@ int main(void) {
   test_pointers();
   test_invalid_frees();
   test_stats();
+  test_kept_page();
   test_first_on_thread();
   test_huge_pool();
   /* none of the above reported an error by mistake */

@@ -46,7 +46,8 @@
  * Invariants
  *   page->used = blocks handed out and not yet back on page->free (blocks on
  *   xfree still count as used until collected). A page with used == 0 is
- *   returned to its segment (except the current page of a small size class).
+ *   returned to its segment, except a one-slice page alone in its class's
+ *   queue (keep_empty).
  *   seg->free_mask bit i <=> slice i is free; purged_mask subset of free_mask.
  *   Metadata is never inside a block a user can write to, except the link
  *   word of a free block.
@@ -147,6 +148,9 @@ struct own_page {
   uint8_t in_full;          /* in heap->full (owner only)                            */
   uint8_t is_zero;          /* uncarved part of the page reads as zeros              */
   uint8_t purged;           /* memory already given back (remote purge)              */
+  uint8_t keep_empty;       /* alone in its bin's queue, one slice: stays in the heap
+                               when its last block comes back, so that a malloc/free
+                               loop does not return and fetch a page on every pair */
   uint8_t direct_last;      /* foreign pseudo-pages: the class's last direct entry    */
   uint32_t keep_max;        /* foreign pseudo-pages: 0 minus the most blocks kept     */
   own_page_t *next, *prev;  /* in the heap's queue (bin or full)                     */
@@ -385,7 +389,7 @@ static inline void _own_free_local(own_page_t *page, own_block_t *b) {
   b->next = page->free;
   OWN_TRACK_LINK_CLOSE(b);
   page->free = b;
-  if (OWN_UNLIKELY_(--page->used == 0 || page->in_full)) _own_free_slow_local(page);
+  if (OWN_UNLIKELY_((--page->used == 0 && !page->keep_empty) || page->in_full)) _own_free_slow_local(page);
 }
 
 /* A block of `bin` from another thread's page, freed by this thread (heap is

@@ -50,20 +50,39 @@ static void direct_update(own_heap_t *heap, unsigned bin) {
   _own_direct_set(heap, bin, page ? page : &_own_page_empty);
 }
 
+/* After every change to a queue: only a one-slice page alone in its queue may
+ * stay when its last block comes back (page->keep_empty, read by the owner's
+ * free without a call). Pages in heap->full take the slow path anyway. */
+static void queue_mark(own_page_queue_t *q) {
+  own_page_t *first = q->first;
+  if (first) first->keep_empty = first == q->last && first->slice_count == 1;
+}
+
 static void queue_push_front(own_page_queue_t *q, own_page_t *page) {
   page->prev = NULL;
   page->next = q->first;
-  if (q->first) q->first->prev = page;
-  else q->last = page;
+  if (q->first) {
+    q->first->prev = page;
+    q->first->keep_empty = 0;
+  } else {
+    q->last = page;
+  }
   q->first = page;
+  queue_mark(q);
 }
 
 static void queue_push_back(own_page_queue_t *q, own_page_t *page) {
   page->next = NULL;
   page->prev = q->last;
-  if (q->last) q->last->next = page;
-  else q->first = page;
+  page->keep_empty = 0;
+  if (q->last) {
+    q->last->next = page;
+    q->last->keep_empty = 0;
+  } else {
+    q->first = page;
+  }
   q->last = page;
+  queue_mark(q);
 }
 
 static void queue_unlink(own_page_queue_t *q, own_page_t *page) {
@@ -72,6 +91,8 @@ static void queue_unlink(own_page_queue_t *q, own_page_t *page) {
   if (page->next) page->next->prev = page->prev;
   else q->last = page->prev;
   page->next = page->prev = NULL;
+  page->keep_empty = 0;
+  queue_mark(q);
 }
 
 void _own_queue_remove(own_heap_t *heap, own_page_t *page) {
@@ -366,6 +387,7 @@ static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsig
   page->used = 0;
   page->free = NULL;
   page->in_full = 0;
+  page->keep_empty = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
   atomic_store_explicit(&page->xfree, XF_NORMAL, memory_order_relaxed);
 }
@@ -465,19 +487,12 @@ void *_own_malloc_slow(own_heap_t *heap, size_t size, bool zero) {
   return page_pop(page, size, zero);
 }
 
-/* A local free found the page empty (used == 0) or in heap->full. */
+/* A local free found the page empty (used == 0) and not to be kept
+ * (keep_empty), or in heap->full. */
 void _own_free_slow_local(own_page_t *page) {
   own_heap_t *heap = page->heap;
-  if (page->used == 0) {
-    /* Keep the only page of a small class: a malloc/free loop must not
-     * return and fetch a page on every pair. */
-    if (!page->in_full && page->slice_count == 1 && heap->queues[page->bin].first == page &&
-        page->next == NULL)
-      return;
-    _own_page_retire(heap, page);
-    return;
-  }
-  if (page->in_full) unfull(heap, page);
+  if (page->used == 0) _own_page_retire(heap, page);
+  else if (page->in_full) unfull(heap, page);
 }
 
 /* ---- adoption, release ---- */
