@@ -1,9 +1,11 @@
 /* test_heap_foreign.c — the foreign cache: blocks of 64..1024 bytes a thread
- * frees from another thread's default heap stay with it and serve its next
- * allocations of their size (src/alloc/foreign.c).
+ * frees from another thread's default heap stay with it and serve its
+ * allocations of their size once its own page of that size has no free
+ * block (src/alloc/foreign.c).
  *
  * What is checked, each in its own scenario:
- *   - reuse: the freeing thread gets exactly those blocks back, newest first;
+ *   - reuse: the freeing thread gets exactly those blocks back, newest first,
+ *     once it has no free block of its own in the class (it uses those first);
  *     own_stats does not count them as allocated meanwhile;
  *   - what is never kept: blocks below 64 or above 1024 bytes, and blocks of
  *     first-class heaps (their heap can be destroyed under the cache);
@@ -176,6 +178,27 @@ static void test_reuse(void) {
   OWN_CHECK_EQ(class_blocks(SIZE), before);
 }
 
+/* A thread with free blocks of its own in the class uses those first: a
+ * foreign free does not switch the class over to the kept list (a steady mix
+ * of local and foreign frees would otherwise switch it back and forth, a slow
+ * path per foreign block). */
+static void test_own_page_first(void) {
+  void *b[N];
+  worker_t w;
+  worker_start(&w);
+  worker_do(&w, W_MALLOC, NULL, N, SIZE);
+  worker_do(&w, W_FREE_MINE, NULL, N, SIZE); /* N free blocks on its page */
+  alloc_blocks(b, N, SIZE);
+  worker_do(&w, W_FREE, b, N, SIZE); /* kept */
+  OWN_CHECK_EQ(live_in_my_heap(), N);
+  worker_do(&w, W_MALLOC, b, N, SIZE);
+  OWN_CHECK_EQ(w.got_back, 0); /* its own blocks first */
+  worker_do(&w, W_FREE_MINE, NULL, N, SIZE);
+  worker_do(&w, W_COLLECT, NULL, 0, 0);
+  OWN_CHECK_EQ(live_in_my_heap(), 0);
+  worker_stop(&w);
+}
+
 static bool count_any(void *block, size_t usable, void *arg) {
   (void)block;
   (void)usable;
@@ -268,6 +291,9 @@ static void test_owner_exits(void) {
   pthread_join(t, NULL);
   worker_do(&w, W_FREE, b, N, SIZE);
   OWN_CHECK_EQ(class_blocks(SIZE), before);
+  /* The adopted page, empty now, goes back: the worker has no block of its
+   * own of this size, so its next mallocs come from what it keeps. */
+  worker_do(&w, W_COLLECT, NULL, 0, 0);
 
   worker_t owner;
   worker_start(&owner);
@@ -337,6 +363,7 @@ static void test_fork(void) {
 int main(void) {
   own_free(own_malloc(1)); /* the main thread's heap exists before any worker */
   test_reuse();
+  test_own_page_first();
   test_not_kept();
   test_limit();
   test_owner_exits();

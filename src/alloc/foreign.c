@@ -8,10 +8,13 @@
  * Kept here, the block is reused by the thread that just touched it.
  *
  * The lists are pseudo-pages in the default heap (internal.h), so heap->direct can
- * point at one and the malloc fast path pops from it unchanged: a foreign
- * push makes its list the class's direct page; the slow path falls back to
- * the class's own pages when the list runs dry, and to the list when they
- * run dry. A block on the list still counts as used in its owner's page, so
+ * point at one and the malloc fast path pops from it unchanged. A push only
+ * adds to the list; when the class's direct page runs dry, the slow path
+ * serves the list first (making it the direct page) and the class's own
+ * pages again when the list runs dry. Pointing the class at the list on
+ * every push instead made a steady mix of local and foreign frees switch
+ * the direct entries and take the slow path once per foreign block. A block
+ * on the list still counts as used in its owner's page, so
  * the page (and its segment) stays put while the block is here, whatever the
  * owner does meanwhile, exiting included.
  *

@@ -393,10 +393,9 @@ static inline void _own_free_local(own_page_t *page, own_block_t *b) {
 }
 
 /* A block of `bin` from another thread's page, freed by this thread (heap is
- * its default heap): kept on the foreign list of its class, which becomes the
- * class's direct page so that the next malloc of the class reuses it while it
- * is still in this core's cache. Over the limit, half the list goes back to
- * the owners (foreign.c). */
+ * its default heap): kept on the foreign list of its class, which serves the
+ * class's mallocs when its direct page next runs dry. Over the limit, half
+ * the list goes back to the owners (foreign.c). */
 static inline void _own_foreign_push(own_heap_t *heap, unsigned bin, own_block_t *b) {
   own_page_t *f = &heap->foreign[bin];
   OWN_TRACK_LINK_OPEN(b);
@@ -405,7 +404,6 @@ static inline void _own_foreign_push(own_heap_t *heap, unsigned bin, own_block_t
   f->free = b;
   uint32_t used = --f->used;
   if (OWN_UNLIKELY_((int32_t)used < (int32_t)f->keep_max)) _own_foreign_flush(heap, bin, (0u - f->keep_max) / 2, true);
-  else if (OWN_UNLIKELY_(heap->direct[f->direct_last] != f)) _own_direct_set(heap, bin, f);
 }
 
 static inline void *_own_heap_malloc_small(own_heap_t *heap, size_t n) {
