@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1297,6 +1298,87 @@ static void child_free_interior(void) {
   heap_still_sound(NULL, NULL);
 }
 
+/* Interior pointers freed by a thread other than the owner: blocks of the
+ * sizes another thread may keep (64..1024 bytes) are checked without the
+ * owner's page (foreign.c), the others through it; none is kept or handed
+ * out again. */
+static char *interior_blocks[4];
+static const size_t interior_sizes[4] = {40, 100, 256, 1000};
+
+static void *free_interior_elsewhere(void *arg) {
+  (void)arg;
+  free(malloc(opq(16))); /* a heap of its own: it keeps foreign blocks */
+  for (int i = 0; i < 4; i++) {
+    free(opaque(interior_blocks[i] + 16));
+    free(opaque(interior_blocks[i] + 8));
+    free(opaque(interior_blocks[i] + 1));
+  }
+  bool ok = true;
+  for (int i = 0; i < 4; i++) {
+    for (int j = 0; j < 64; j++) { /* what it allocates now is never inside them */
+      char *q = malloc(opq(interior_sizes[i]));
+      for (int k = 0; k < 4; k++)
+        if (q > interior_blocks[k] && q < interior_blocks[k] + interior_sizes[k]) ok = false;
+      free(q);
+    }
+  }
+  for (int i = 0; i < 4; i++) free(interior_blocks[i]); /* the real frees: kept */
+  return ok ? NULL : arg;
+}
+
+static void child_free_interior_elsewhere(void) {
+  for (int i = 0; i < 4; i++) {
+    interior_blocks[i] = malloc(opq(interior_sizes[i]));
+    fill(interior_blocks[i], interior_sizes[i], 9);
+  }
+  static int failed;
+  pthread_t t;
+  void *ret = &failed;
+  OWN_CHECK(pthread_create(&t, NULL, free_interior_elsewhere, &failed) == 0);
+  pthread_join(t, &ret);
+  OWN_CHECK(ret == NULL);
+  OWN_CHECK_EQ(count_of(OWN_ERR_INVALID_FREE), 12);
+  heap_still_sound(NULL, NULL);
+}
+
+/* A block of a page its owner has since returned to the segment, freed by
+ * another thread while the owner lives on: reported, not kept. */
+static char *retired_block;
+static atomic_int retire_step;
+
+static void *retire_owner(void *arg) {
+  (void)arg;
+  void *keep = malloc(opq(5000)); /* keeps the segment in use */
+  enum { M = 300 };                /* more than one page of 256-byte blocks */
+  static void *b[M];
+  for (int i = 0; i < M; i++) b[i] = malloc(opq(256));
+  retired_block = b[0];
+  for (int i = 0; i < M; i++) free(b[i]);
+  own_collect(); /* the empty pages go back to the segment */
+  atomic_store(&retire_step, 1);
+  while (atomic_load(&retire_step) != 2) sched_yield();
+  free(keep);
+  return NULL;
+}
+
+static void child_free_retired_elsewhere(void) {
+  free(malloc(opq(16)));
+  pthread_t t;
+  OWN_CHECK(pthread_create(&t, NULL, retire_owner, NULL) == 0);
+  while (atomic_load(&retire_step) != 1) sched_yield();
+  OWN_CHECK(own_is_heap_pointer(retired_block) && !own_is_live_block(retired_block));
+  free(opaque(retired_block));
+  OWN_CHECK_EQ(count_of(OWN_ERR_INVALID_FREE), 1);
+  for (int j = 0; j < 64; j++) { /* and it is not handed out */
+    void *q = malloc(opq(256));
+    OWN_CHECK(q != retired_block);
+    free(q);
+  }
+  atomic_store(&retire_step, 2);
+  pthread_join(t, NULL);
+  heap_still_sound(NULL, NULL);
+}
+
 static void child_free_wild(void) {
   free(opaque((void *)0x3990080)); /* an unmapped low address */
   free(opaque((void *)(uintptr_t)0xffff800000001000ull));
@@ -1323,6 +1405,8 @@ static void test_invalid_frees(void) {
   in_child(child_free_fake_segment, "free inside a fake segment");
   in_child(child_free_after_segment, "free one past a segment");
   in_child(child_free_interior, "free of interior pointers");
+  in_child(child_free_interior_elsewhere, "free of interior pointers by another thread");
+  in_child(child_free_retired_elsewhere, "free into a returned page by another thread");
   in_child(child_free_wild, "free of wild pointers");
   in_child(child_free_sized_wrong, "free_sized with a wrong size");
 }

@@ -82,6 +82,21 @@ void _own_invalid_free(const void *p) {
 }
 
 static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
+  if (owner != 0) {
+    /* A block this thread may keep: its class and its check come from the
+     * segment's foreign_bin line and a table, not from the owner's page. */
+    unsigned bin = seg->foreign_bin[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
+    own_heap_t *heap = _own_tl_heap;
+    if (bin != 0 && OWN_LIKELY_(heap != &_own_heap_empty)) {
+      if (OWN_UNLIKELY_(!_own_foreign_block_start(bin, p))) {
+        _own_invalid_free(p);
+        return;
+      }
+      OWN_TRACK_FREE(p);
+      _own_foreign_push(heap, bin, (own_block_t *)p);
+      return;
+    }
+  }
   if (owner == 0) { /* a huge block, or a segment whose thread exited */
     if (seg->kind == SEG_HUGE) {
       _own_huge_free(seg, p);
@@ -98,13 +113,6 @@ static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
     return;
   }
   OWN_TRACK_FREE(p);
-  if (owner != 0 && page->foreign_ok) {
-    own_heap_t *heap = _own_tl_heap;
-    if (OWN_LIKELY_(heap != &_own_heap_empty)) {
-      _own_foreign_push(heap, page->bin, (own_block_t *)p);
-      return;
-    }
-  }
   OWN_TRACK_LINK_OPEN(p);
   _own_free_remote(page, (own_block_t *)p);
   /* Abandoned (perhaps just now, by an exiting owner): this thread adopts. */

@@ -18,6 +18,13 @@
  * the page (and its segment) stays put while the block is here, whatever the
  * owner does meanwhile, exiting included.
  *
+ * The freeing thread learns the class and checks the block without reading
+ * the owner's page: seg->foreign_bin (internal.h) names the class of each
+ * one-slice page whose blocks may be kept, and _own_foreign_check holds each
+ * such class's block check for a page that starts at its slice. The page's
+ * lines stay in the owner's cache, and this thread's free reads two compact,
+ * rarely written lines instead.
+ *
  * Bounds: only the default heap's blocks of 64..1024 bytes are kept (smaller
  * ones share cache lines with blocks the owner keeps using; first-class heaps
  * can be destroyed under a block); at most OWN_THREAD_CACHE_KIB per thread,
@@ -31,6 +38,15 @@
 #include "os/os.h"
 
 own_tld_t *_own_all_tlds;
+own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1];
+
+void _own_foreign_check_init(void) {
+  for (unsigned bin = FOREIGN_BIN_MIN; bin <= FOREIGN_BIN_MAX; bin++) {
+    own_class_check_t *c = &_own_foreign_check[bin];
+    _own_div_setup(_own_bin_size[bin], &c->div_inv, &c->div_shift);
+    c->reserved = (uint32_t)(SLICE_SIZE / _own_bin_size[bin]);
+  }
+}
 
 void _own_foreign_init(own_heap_t *heap) {
   size_t classes = FOREIGN_BIN_MAX - FOREIGN_BIN_MIN + 1;

@@ -137,8 +137,6 @@ struct own_page {
   uint32_t reserved;        /* blocks that fit                                       */
   uint8_t slice_count;      /* slices this page spans (0: not a page)                */
   uint8_t bin;              /* size class, 0 for a large page                        */
-  uint8_t foreign_ok;       /* a block freed by another thread may stay in that
-                               thread's foreign cache (default heap, 64..1024 B)   */
   uint8_t div_shift;        /* trailing zero bits of block_size                      */
   /* Written by the owner on every malloc and free: a line of its own, so that
    * other threads' frees do not take it away from the owner's core. */
@@ -184,6 +182,12 @@ struct own_segment {
                                   so that p == segment + 4 MiB maps to the header   */
   bool abandoned;              /* on the abandoned list (global lock)              */
   uint64_t abandoned_ns;       /* when it was abandoned                            */
+  /* foreign_bin[i]: the size class of the one-slice page at slice i when its
+   * blocks, freed by another thread, may stay in that thread's foreign cache
+   * (a default heap's page of 64..1024-byte blocks), else 0; [SLICES] = 0.
+   * Written by the owner when it sets up, adopts or frees a page; read by the
+   * other threads' frees in place of the page (foreign.c). */
+  _Alignas(64) uint8_t foreign_bin[SLICES + 1];
   own_page_t pages[SLICES];
 };
 #define SEGMENT_MAGIC 0x6f776e73u
@@ -267,11 +271,21 @@ static inline own_page_t *_own_page_of(own_segment_t *seg, const void *p) {
  * off / block_size when block_size divides off, and above 2^64 / block_size
  * otherwise; one compare with `reserved` (0 for a slice not heading a page in
  * use) checks both that off is a multiple and that it is in the page. */
+static inline void _own_div_setup(uint32_t block_size, uint64_t *inv, uint8_t *shift) {
+  unsigned k = (unsigned)__builtin_ctz(block_size);
+  uint64_t odd = block_size >> k, x = odd;           /* odd * odd = 1 mod 8: 3 bits right */
+  for (int i = 0; i < 5; i++) x *= 2 - odd * x;      /* Newton: 6, 12, .., 96 bits */
+  *inv = x;
+  *shift = (uint8_t)k;
+}
+static inline bool _own_block_offset_ok(uint64_t off, uint64_t inv, unsigned shift, uint32_t reserved) {
+  uint64_t x = off * inv;
+  x = (x >> shift) | (x << ((64 - shift) & 63));
+  return x < reserved;
+}
 static inline bool _own_is_block_start(const own_page_t *page, const void *p) {
-  uint64_t x = ((uint64_t)(uintptr_t)p - (uint64_t)(uintptr_t)page->start) * page->div_inv;
-  unsigned k = page->div_shift;
-  x = (x >> k) | (x << ((64 - k) & 63));
-  return x < page->reserved;
+  return _own_block_offset_ok((uint64_t)(uintptr_t)p - (uint64_t)(uintptr_t)page->start, page->div_inv,
+                              page->div_shift, page->reserved);
 }
 
 /* ---- global lock (rare paths: segments from the OS, thread exit, huge) ---- */
@@ -318,6 +332,19 @@ void _own_heap_release_pages(own_heap_t *heap, bool all) OWN_INTERNAL;
 own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
 
 /* ---- foreign.c ---- */
+/* The block check of a foreign-cache class (its pages span one slice and start
+ * at the slice), so that another thread's free need not read the page. */
+typedef struct own_class_check {
+  uint64_t div_inv;
+  uint32_t reserved;
+  uint8_t div_shift;
+} own_class_check_t;
+extern own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1];
+void _own_foreign_check_init(void) OWN_INTERNAL; /* once per process, before any page */
+static inline bool _own_foreign_block_start(unsigned bin, const void *p) {
+  const own_class_check_t *c = &_own_foreign_check[bin];
+  return _own_block_offset_ok((uint64_t)(uintptr_t)p & (SLICE_SIZE - 1), c->div_inv, c->div_shift, c->reserved);
+}
 void _own_foreign_init(own_heap_t *heap) OWN_INTERNAL;
 void _own_foreign_flush(own_heap_t *heap, unsigned bin, uint32_t keep, bool adopt) OWN_INTERNAL;
 void _own_foreign_flush_all(own_heap_t *heap, bool adopt) OWN_INTERNAL;

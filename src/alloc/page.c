@@ -367,22 +367,24 @@ static void page_extend(own_page_t *page) {
 }
 
 /* Whether other threads may keep this page's blocks in their foreign caches. */
-static uint8_t foreign_ok(const own_heap_t *heap, unsigned bin) {
+static bool foreign_ok(const own_heap_t *heap, unsigned bin) {
   return heap->is_default && bin >= FOREIGN_BIN_MIN && bin <= FOREIGN_BIN_MAX;
+}
+_Static_assert(BS(FOREIGN_BIN_MAX) <= SMALL_MAX, "foreign-cache classes live on one-slice pages");
+
+static void set_foreign_bin(own_page_t *page, uint8_t bin) {
+  own_segment_t *seg = _own_segment_of(page->start);
+  seg->foreign_bin[page - seg->pages] = bin;
 }
 
 static void page_setup(own_heap_t *heap, own_page_t *page, uint32_t bsize, unsigned bin, uint32_t span) {
   page->block_size = bsize;
   page->reserved = span / bsize;
   page->area = page->reserved * bsize;
-  unsigned k = (unsigned)__builtin_ctz(bsize);
-  uint64_t odd = bsize >> k, inv = odd; /* odd * odd = 1 mod 8: 3 bits right */
-  for (int i = 0; i < 5; i++) inv *= 2 - odd * inv; /* Newton: 6, 12, .., 96 bits */
-  page->div_inv = inv;
-  page->div_shift = (uint8_t)k;
+  _own_div_setup(bsize, &page->div_inv, &page->div_shift);
   page->bin = (uint8_t)bin;
   page->heap = heap;
-  page->foreign_ok = foreign_ok(heap, bin);
+  set_foreign_bin(page, foreign_ok(heap, bin) ? (uint8_t)bin : 0);
   page->capacity = 0;
   page->used = 0;
   page->free = NULL;
@@ -503,7 +505,7 @@ void _own_page_adopt(own_heap_t *heap, own_page_t *page) {
    * other threads free come back here (not to their foreign caches), so the
    * adopting thread gets the page's space back. A page set up anew (page_setup) is
    * open to the caches again. */
-  page->foreign_ok = 0;
+  set_foreign_bin(page, 0);
   page->in_full = 0;
   atomic_store_explicit(&page->notify_queued, 0, memory_order_relaxed);
   wait_not_notifying(page);

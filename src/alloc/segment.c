@@ -301,6 +301,7 @@ void _own_span_free(own_tld_t *tld, own_page_t *page) {
   uint64_t bits = run_mask(i, n);
   page->area = 0;
   page->reserved = 0; /* no block start here any more (_own_is_block_start) */
+  seg->foreign_bin[i] = 0;
   page->slice_count = 0;
   page->heap = NULL;
   bool was_full = seg->free_mask == 0;
