@@ -81,22 +81,9 @@ void _own_invalid_free(const void *p) {
   own_report(OWN_ERR_INVALID_FREE, p, "free(%p): not a block allocated by own (ignored)", p);
 }
 
-static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
-  if (owner != 0) {
-    /* A block this thread may keep: its class and its check come from the
-     * segment's foreign_bin line and a table, not from the owner's page. */
-    unsigned bin = seg->foreign_bin[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
-    own_heap_t *heap = _own_tl_heap;
-    if (bin != 0 && OWN_LIKELY_(heap != &_own_heap_empty)) {
-      if (OWN_UNLIKELY_(!_own_foreign_block_start(bin, p))) {
-        _own_invalid_free(p);
-        return;
-      }
-      OWN_TRACK_FREE(p);
-      _own_foreign_push(heap, bin, (own_block_t *)p);
-      return;
-    }
-  }
+/* The free of a block this thread does not own (out of line, like
+ * free_foreign: the owner's path in own_free keeps its registers). */
+static __attribute__((noinline)) void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
   if (owner == 0) { /* a huge block, or a segment whose thread exited */
     if (seg->kind == SEG_HUGE) {
       _own_huge_free(seg, p);
@@ -120,6 +107,26 @@ static void free_other(own_segment_t *seg, void *p, uintptr_t owner) {
     _own_segment_reclaim_on_free(seg);
 }
 
+/* Another thread's block: kept in this thread's foreign cache when its page
+ * allows (foreign.c); its class and its check come from the segment's
+ * foreign_bin line and a table, not from the owner's page. */
+static __attribute__((noinline)) void free_foreign(own_segment_t *seg, void *p, uintptr_t owner) {
+  if (owner != 0) {
+    unsigned bin = seg->foreign_bin[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
+    own_heap_t *heap = _own_tl_heap;
+    if (bin != 0 && OWN_LIKELY_(heap != &_own_heap_empty)) {
+      if (OWN_UNLIKELY_(!_own_foreign_block_start(bin, p))) {
+        _own_invalid_free(p);
+        return;
+      }
+      OWN_TRACK_FREE(p);
+      _own_foreign_push(heap, bin, (own_block_t *)p);
+      return;
+    }
+  }
+  free_other(seg, p, owner);
+}
+
 void own_free(void *p) {
   own_segment_t *seg = _own_segment_of(p);
   if (OWN_UNLIKELY_(!_own_segmap_has((uintptr_t)seg))) {
@@ -137,7 +144,7 @@ void own_free(void *p) {
     _own_free_local(page, (own_block_t *)p);
     return;
   }
-  free_other(seg, p, owner);
+  free_foreign(seg, p, owner);
 }
 
 size_t _own_usable_size(const void *p) {

@@ -98,7 +98,7 @@ static inline unsigned _own_bin(size_t n) {
   unsigned b = 63u - (unsigned)__builtin_clzll((unsigned long long)w);
   return 9u + (b - 7u) * 4u + (unsigned)((w >> (b - 2)) & 3u);
 }
-extern const uint32_t _own_bin_size[BIN_COUNT];
+extern const uint32_t _own_bin_size[BIN_COUNT] OWN_INTERNAL;
 
 /* ---- blocks, pages, segments ---- */
 typedef struct own_block {
@@ -230,16 +230,16 @@ struct own_tld {
   own_tld_t *next_free;           /* in the pool of unused tlds                    */
   own_tld_t *all_next;            /* in _own_all_tlds (global lock)                */
 };
-extern own_tld_t *_own_all_tlds; /* every live thread's tld (global lock) */
+extern own_tld_t *_own_all_tlds OWN_INTERNAL; /* every live thread's tld (global lock) */
 
 /* ---- per-thread state ---- */
 extern __thread own_heap_t *_own_tl_heap __attribute__((tls_model("initial-exec")));
-extern own_heap_t _own_heap_empty;
-extern own_page_t _own_page_empty;
+extern own_heap_t _own_heap_empty OWN_INTERNAL;
+extern own_page_t _own_page_empty OWN_INTERNAL;
 
 /* ---- segment map: is this 4 MiB window one of ours? ---- */
 #define SEGMAP_BITS 48
-extern _Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+extern _Atomic uint64_t _own_segmap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64] OWN_INTERNAL;
 static inline bool _own_segmap_has(uintptr_t seg) {
   uintptr_t i = seg >> SEGMENT_SHIFT;
   if (i >= ((uintptr_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT))) return false;
@@ -248,7 +248,7 @@ static inline bool _own_segmap_has(uintptr_t seg) {
 void _own_segmap_set(uintptr_t seg, bool on) OWN_INTERNAL;
 /* Windows covered by huge mappings beyond their header window, so that an
  * interior pointer of a huge block is recognised (own_is_heap_pointer). */
-extern _Atomic uint64_t _own_hugemap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64];
+extern _Atomic uint64_t _own_hugemap[((size_t)1 << (SEGMAP_BITS - SEGMENT_SHIFT)) / 64] OWN_INTERNAL;
 void _own_hugemap_set(uintptr_t start, size_t size, bool on) OWN_INTERNAL;
 static inline bool _own_hugemap_has(uintptr_t win) {
   uintptr_t i = win >> SEGMENT_SHIFT;
@@ -291,8 +291,8 @@ static inline bool _own_is_block_start(const own_page_t *page, const void *p) {
 /* ---- global lock (rare paths: segments from the OS, thread exit, huge) ---- */
 void _own_lock(void) OWN_INTERNAL;
 void _own_unlock(void) OWN_INTERNAL;
-extern own_segment_t *_own_all_segments; /* guarded by the global lock */
-extern own_segment_t *_own_huge_segments;
+extern own_segment_t *_own_all_segments OWN_INTERNAL; /* guarded by the global lock */
+extern own_segment_t *_own_huge_segments OWN_INTERNAL;
 
 /* ---- init ---- */
 own_heap_t *_own_thread_init(void) OWN_INTERNAL; /* the calling thread's default heap */
@@ -312,7 +312,7 @@ void _own_segment_reclaim_on_free(own_segment_t *seg) OWN_INTERNAL;
 void _own_segments_collect(own_tld_t *tld) OWN_INTERNAL;
 void _own_segment_abandon_locked(own_segment_t *seg) OWN_INTERNAL; /* global lock held */
 size_t _own_thread_count(void) OWN_INTERNAL;
-extern _Atomic size_t _own_committed, _own_peak_committed, _own_abandoned_count;
+extern _Atomic size_t _own_committed OWN_INTERNAL, _own_peak_committed OWN_INTERNAL, _own_abandoned_count OWN_INTERNAL;
 void _own_committed_add(size_t n) OWN_INTERNAL;
 void _own_committed_sub(size_t n) OWN_INTERNAL;
 
@@ -339,7 +339,7 @@ typedef struct own_class_check {
   uint32_t reserved;
   uint8_t div_shift;
 } own_class_check_t;
-extern own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1];
+extern own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1] OWN_INTERNAL;
 void _own_foreign_check_init(void) OWN_INTERNAL; /* once per process, before any page */
 static inline bool _own_foreign_block_start(unsigned bin, const void *p) {
   const own_class_check_t *c = &_own_foreign_check[bin];
