@@ -108,14 +108,14 @@ static __attribute__((noinline)) void free_other(own_segment_t *seg, void *p, ui
 }
 
 /* Another thread's block: kept in this thread's foreign cache when its page
- * allows (foreign.c); its class and its check come from the segment's
- * foreign_bin line and a table, not from the owner's page. */
+ * allows (foreign.c); its class comes from the segment's foreign_bin line and
+ * its check from this thread's list for the class, not from the owner's page. */
 static __attribute__((noinline)) void free_foreign(own_segment_t *seg, void *p, uintptr_t owner) {
   if (owner != 0) {
     unsigned bin = seg->foreign_bin[((uintptr_t)p - (uintptr_t)seg) >> SLICE_SHIFT];
     own_heap_t *heap = _own_tl_heap;
     if (bin != 0 && OWN_LIKELY_(heap != &_own_heap_empty)) {
-      if (OWN_UNLIKELY_(!_own_foreign_block_start(bin, p))) {
+      if (OWN_UNLIKELY_(!_own_foreign_block_start(&heap->foreign[bin], p))) {
         _own_invalid_free(p);
         return;
       }

@@ -20,10 +20,9 @@
  *
  * The freeing thread learns the class and checks the block without reading
  * the owner's page: seg->foreign_bin (internal.h) names the class of each
- * one-slice page whose blocks may be kept, and _own_foreign_check holds each
- * such class's block check for a page that starts at its slice. The page's
- * lines stay in the owner's cache, and this thread's free reads two compact,
- * rarely written lines instead.
+ * one-slice page whose blocks may be kept, and the thread's own list for the
+ * class carries the block check of such a page. The page's lines stay in the
+ * owner's cache.
  *
  * Bounds: only the default heap's blocks of 64..1024 bytes are kept (smaller
  * ones share cache lines with blocks the owner keeps using; first-class heaps
@@ -38,16 +37,6 @@
 #include "os/os.h"
 
 own_tld_t *_own_all_tlds;
-own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1];
-
-void _own_foreign_check_init(void) {
-  for (unsigned bin = FOREIGN_BIN_MIN; bin <= FOREIGN_BIN_MAX; bin++) {
-    own_class_check_t *c = &_own_foreign_check[bin];
-    _own_div_setup(_own_bin_size[bin], &c->div_inv, &c->div_shift);
-    c->reserved = (uint32_t)(SLICE_SIZE / _own_bin_size[bin]);
-  }
-}
-
 void _own_foreign_init(own_heap_t *heap) {
   size_t classes = FOREIGN_BIN_MAX - FOREIGN_BIN_MIN + 1;
   size_t share = (size_t)_own_option(OWN_OPT_THREAD_CACHE_KIB) * 1024 / classes;
@@ -58,6 +47,8 @@ void _own_foreign_init(own_heap_t *heap) {
     f->bin = (uint8_t)bin;
     f->block_size = _own_bin_size[bin];
     f->direct_last = (uint8_t)(f->block_size / 16);
+    _own_div_setup(f->block_size, &f->div_inv, &f->div_shift);
+    f->reserved = (uint32_t)(SLICE_SIZE / f->block_size);
     size_t limit = share / f->block_size;
     f->keep_max = 0u - (uint32_t)(limit > UINT16_MAX ? UINT16_MAX : limit);
   }

@@ -129,7 +129,6 @@ static void process_init(void) {
   int expected = 0;
   if (atomic_compare_exchange_strong(&process_state, &expected, 1)) {
     _own_options_init();
-    _own_foreign_check_init();
     pthread_key_create(&thread_key, thread_done);
     atomic_store(&process_state, 2);
   }

@@ -212,7 +212,8 @@ struct own_heap {
    * unchanged. In a pseudo-page only these fields mean something: free (the
    * list), used (0 minus the blocks on the list: the fast path's increment
    * keeps it exact), block_size, bin, keep_max and direct_last, the last
-   * three on the same cache line as free and used. */
+   * three on the same cache line as free and used; and div_inv, div_shift and
+   * reserved, the block check of a one-slice page of the class. */
   own_page_t foreign[FOREIGN_BIN_MAX + 1];
 };
 
@@ -332,18 +333,12 @@ void _own_heap_release_pages(own_heap_t *heap, bool all) OWN_INTERNAL;
 own_page_queue_t *_own_page_queue(own_heap_t *heap, own_page_t *page) OWN_INTERNAL;
 
 /* ---- foreign.c ---- */
-/* The block check of a foreign-cache class (its pages span one slice and start
- * at the slice), so that another thread's free need not read the page. */
-typedef struct own_class_check {
-  uint64_t div_inv;
-  uint32_t reserved;
-  uint8_t div_shift;
-} own_class_check_t;
-extern own_class_check_t _own_foreign_check[FOREIGN_BIN_MAX + 1] OWN_INTERNAL;
-void _own_foreign_check_init(void) OWN_INTERNAL; /* once per process, before any page */
-static inline bool _own_foreign_block_start(unsigned bin, const void *p) {
-  const own_class_check_t *c = &_own_foreign_check[bin];
-  return _own_block_offset_ok((uint64_t)(uintptr_t)p & (SLICE_SIZE - 1), c->div_inv, c->div_shift, c->reserved);
+/* Whether p is a block start of a page of the foreign list f's class: those
+ * pages span one slice and start at it, so the offset in the slice and the
+ * check values f carries (div_inv, div_shift, reserved, as a page of the class
+ * would) decide, without the page itself. */
+static inline bool _own_foreign_block_start(const own_page_t *f, const void *p) {
+  return _own_block_offset_ok((uint64_t)(uintptr_t)p & (SLICE_SIZE - 1), f->div_inv, f->div_shift, f->reserved);
 }
 void _own_foreign_init(own_heap_t *heap) OWN_INTERNAL;
 void _own_foreign_flush(own_heap_t *heap, unsigned bin, uint32_t keep, bool adopt) OWN_INTERNAL;
