@@ -136,6 +136,7 @@ void own_free(void *p) {
   uintptr_t owner = atomic_load_explicit(&seg->thread_id, memory_order_relaxed);
   if (OWN_LIKELY_(owner == _own_thread_id())) {
     own_page_t *page = _own_page_of(seg, p);
+    __asm__("" : "+r"(page)); /* keep the pointer: compilers recompute it per use */
     if (OWN_UNLIKELY_(!_own_is_block_start(page, p))) {
       _own_invalid_free(p);
       return;

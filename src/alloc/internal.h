@@ -412,11 +412,17 @@ static inline own_page_t *_own_heap_direct_page(own_heap_t *heap, size_t n) {
 
 /* The owner's free of block b of page (already released to memcheck). */
 static inline void _own_free_local(own_page_t *page, own_block_t *b) {
+  /* Everything read first: the store to b's link word could otherwise be
+   * taken to change the page's fields, and they would be read again. */
+  own_block_t *head = page->free;
+  uint32_t used = page->used - 1;
+  bool slow = (used == 0 && !page->keep_empty) || page->in_full;
   OWN_TRACK_LINK_OPEN(b);
-  b->next = page->free;
+  b->next = head;
   OWN_TRACK_LINK_CLOSE(b);
   page->free = b;
-  if (OWN_UNLIKELY_((--page->used == 0 && !page->keep_empty) || page->in_full)) _own_free_slow_local(page);
+  page->used = used;
+  if (OWN_UNLIKELY_(slow)) _own_free_slow_local(page);
 }
 
 /* A block of `bin` from another thread's page, freed by this thread (heap is
