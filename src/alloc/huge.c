@@ -12,8 +12,10 @@
  * The pool. A program that allocates and frees multi-megabyte buffers would
  * otherwise pay, every round, for mmap, munmap and a page fault (plus zeroing)
  * per page. Freed huge mappings stay resident in a pool of "chunks" (runs of
- * pages, each inside one kernel mapping, with a small descriptor in their
- * first bytes), up to OWN_HUGE_CACHE_KIB in all. A new huge block is built
+ * pages, each inside one kernel mapping), up to OWN_HUGE_CACHE_KIB in all. The
+ * chunks are described in a small array, oldest first, not in their own first
+ * bytes: looking through the pool then reads a few cache lines, not one page
+ * per chunk (which cost a cache and TLB miss each, on every huge block). A new huge block is built
  * from them: an aligned chunk large enough is used in place (its tail stays in
  * the pool); otherwise a fresh aligned mapping is made and chunks are moved
  * into it with mremap (page tables move, no byte is copied, no page faults),
@@ -37,15 +39,22 @@
 #define POOL_MAX_CHUNKS 256
 
 typedef struct chunk {
-  struct chunk *next; /* newer to older */
+  uint8_t *at;
   size_t size;
   uint64_t freed_ns;
 } chunk_t;
 
-static chunk_t *pool;                /* newest first (global lock)            */
-static size_t pool_count;            /* chunks on it (global lock)            */
+/* Room for the bound and one block's pieces, put in before the pool is trimmed. */
+static chunk_t pool[POOL_MAX_CHUNKS + HUGE_PIECES]; /* oldest first (global lock) */
+static size_t pool_count;            /* entries of pool (global lock)         */
 static _Atomic size_t pool_bytes;    /* written under the lock, read without  */
 static _Atomic uint64_t pool_due_ns; /* earliest expiry, 0: pool empty        */
+
+/* Chunks on their way back to the OS, linked through their first bytes. */
+typedef struct dead_chunk {
+  struct dead_chunk *next;
+  size_t size;
+} dead_chunk_t;
 
 static size_t pool_limit(void) {
 #if defined(OWN_VALGRIND) && __has_include(<valgrind/memcheck.h>)
@@ -91,55 +100,49 @@ static void unmap_segment(own_segment_t *seg) {
   _own_os_unmap(seg->map_base, seg->map_size);
 }
 
-static void unmap_chunks(chunk_t *dead) {
+static void unmap_chunks(dead_chunk_t *dead) {
   while (dead) {
-    chunk_t *next = dead->next;
+    dead_chunk_t *next = dead->next;
     _own_committed_sub(dead->size);
     _own_os_unmap(dead, dead->size);
     dead = next;
   }
 }
 
-static void pool_unlink_locked(chunk_t **link) {
-  chunk_t *c = *link;
-  *link = c->next;
+static void pool_remove_locked(size_t i) {
+  atomic_store_explicit(&pool_bytes, pool_bytes - pool[i].size, memory_order_relaxed);
+  memmove(&pool[i], &pool[i + 1], (pool_count - i - 1) * sizeof pool[0]);
   pool_count--;
-  atomic_store_explicit(&pool_bytes, pool_bytes - c->size, memory_order_relaxed);
 }
 
 /* Takes out of the pool what is older than HUGE_CACHE_NS (or everything),
- * and the oldest chunks while it is over `limit`; returns them for unmapping
- * once the lock is released. Global lock held. */
-static chunk_t *pool_trim_locked(bool all, size_t limit) {
+ * and the oldest chunks while it is over `limit` or POOL_MAX_CHUNKS; returns
+ * them for unmapping once the lock is released. The array is oldest first
+ * (chunks come in at the end, and a chunk that gives part of itself keeps its
+ * place), so all of these are at its front. Global lock held. */
+static dead_chunk_t *pool_trim_locked(bool all, size_t limit) {
   uint64_t now = _own_os_now_ns();
-  chunk_t *dead = NULL;
-  uint64_t oldest = 0;
-  for (chunk_t **link = &pool; *link;) {
-    chunk_t *c = *link;
-    if (all || now - c->freed_ns > HUGE_CACHE_NS) {
-      pool_unlink_locked(link);
-      c->next = dead;
-      dead = c;
-    } else {
-      if (oldest == 0 || c->freed_ns < oldest) oldest = c->freed_ns;
-      link = &c->next;
-    }
+  dead_chunk_t *dead = NULL;
+  size_t k = 0, bytes = pool_bytes;
+  while (k < pool_count && (all || now - pool[k].freed_ns > HUGE_CACHE_NS || bytes > limit ||
+                            pool_count - k > POOL_MAX_CHUNKS)) {
+    dead_chunk_t *d = (dead_chunk_t *)pool[k].at;
+    d->next = dead;
+    d->size = pool[k].size;
+    dead = d;
+    bytes -= pool[k].size;
+    k++;
   }
-  while (pool && (pool_bytes > limit || pool_count > POOL_MAX_CHUNKS)) {
-    chunk_t **link = &pool;
-    while ((*link)->next) link = &(*link)->next; /* the oldest */
-    chunk_t *c = *link;
-    pool_unlink_locked(link);
-    c->next = dead;
-    dead = c;
-  }
-  atomic_store_explicit(&pool_due_ns, pool ? oldest + HUGE_CACHE_NS : 0, memory_order_relaxed);
+  memmove(&pool[0], &pool[k], (pool_count - k) * sizeof pool[0]);
+  pool_count -= k;
+  atomic_store_explicit(&pool_bytes, bytes, memory_order_relaxed);
+  atomic_store_explicit(&pool_due_ns, pool_count ? pool[0].freed_ns + HUGE_CACHE_NS : 0, memory_order_relaxed);
   return dead;
 }
 
 void _own_huge_cache_flush(void) {
   _own_lock();
-  chunk_t *dead = pool_trim_locked(true, 0);
+  dead_chunk_t *dead = pool_trim_locked(true, 0);
   _own_unlock();
   unmap_chunks(dead);
 }
@@ -148,7 +151,7 @@ void _own_huge_cache_expire(void) {
   uint64_t due = atomic_load_explicit(&pool_due_ns, memory_order_relaxed);
   if (due == 0 || _own_os_now_ns() < due) return;
   _own_lock();
-  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(_own_os_now_ns()));
+  dead_chunk_t *dead = pool_trim_locked(false, pool_bound_locked(_own_os_now_ns()));
   _own_unlock();
   unmap_chunks(dead);
 }
@@ -158,69 +161,66 @@ void _own_huge_cache_expire(void) {
  * zero pages begin. NULL if the pool has nothing or the OS refuses. */
 static own_segment_t *pool_build(size_t map_size, size_t *pieces, uint32_t *count, size_t *fresh) {
   if (atomic_load_explicit(&pool_bytes, memory_order_relaxed) == 0) return NULL;
-  chunk_t *taken[HUGE_PIECES];
+  uint8_t *taken[HUGE_PIECES];
   size_t taken_size[HUGE_PIECES];
   unsigned n = 0;
   size_t got = 0;
   uint64_t now = _own_os_now_ns();
   _own_lock();
-  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
+  dead_chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
   /* An aligned chunk that holds the whole mapping: used in place. */
-  chunk_t **best = NULL;
-  for (chunk_t **link = &pool; *link; link = &(*link)->next) {
-    chunk_t *c = *link;
-    if (((uintptr_t)c & SEGMENT_MASK) == 0 && c->size >= map_size && (!best || c->size < (*best)->size)) best = link;
+  size_t best = pool_count;
+  for (size_t i = 0; i < pool_count; i++) {
+    if (((uintptr_t)pool[i].at & SEGMENT_MASK) == 0 && pool[i].size >= map_size &&
+        (best == pool_count || pool[i].size < pool[best].size))
+      best = i;
   }
-  if (best) {
-    chunk_t *c = *best;
-    if (c->size > map_size) { /* the tail stays in the pool, in c's place */
-      chunk_t *tail = (chunk_t *)((uint8_t *)c + map_size);
-      tail->next = c->next;
-      tail->size = c->size - map_size;
-      tail->freed_ns = c->freed_ns;
-      *best = tail;
+  if (best < pool_count) {
+    uint8_t *at = pool[best].at;
+    if (pool[best].size > map_size) { /* the tail stays in the pool, in its place */
+      pool[best].at += map_size;
+      pool[best].size -= map_size;
       atomic_store_explicit(&pool_bytes, pool_bytes - map_size, memory_order_relaxed);
       _own_os_count_mappings(1);
     } else {
-      pool_unlink_locked(best);
+      pool_remove_locked(best);
     }
-    if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+    if (pool_count == 0) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
     pool_served_locked(now, map_size);
     _own_unlock();
     unmap_chunks(dead);
     pieces[0] = map_size;
     *count = 1;
     *fresh = map_size;
-    return (own_segment_t *)c;
+    return (own_segment_t *)at;
   }
   /* Otherwise chunks moved into a fresh mapping, as few as possible: the
    * smallest chunk that holds what is missing (it gives its tail), else the
    * largest one, and again. */
-  while (pool && got < map_size && n < HUGE_PIECES - 1) {
+  while (pool_count > 0 && got < map_size && n < HUGE_PIECES - 1) {
     size_t want = map_size - got;
-    chunk_t **fit = NULL, **largest = &pool;
-    for (chunk_t **link = &pool; *link; link = &(*link)->next) {
-      size_t sz = (*link)->size;
-      if (sz >= want && (!fit || sz < (*fit)->size)) fit = link;
-      if (sz > (*largest)->size) largest = link;
+    size_t fit = pool_count, largest = 0;
+    for (size_t i = 0; i < pool_count; i++) {
+      size_t sz = pool[i].size;
+      if (sz >= want && (fit == pool_count || sz < pool[fit].size)) fit = i;
+      if (sz > pool[largest].size) largest = i;
     }
-    chunk_t **link = fit ? fit : largest;
-    chunk_t *c = *link;
-    if (c->size > want) {
-      c->size -= want;
+    size_t i = fit < pool_count ? fit : largest;
+    if (pool[i].size > want) {
+      pool[i].size -= want;
       atomic_store_explicit(&pool_bytes, pool_bytes - want, memory_order_relaxed);
-      taken[n] = (chunk_t *)((uint8_t *)c + c->size);
+      taken[n] = pool[i].at + pool[i].size;
       taken_size[n++] = want;
       got += want;
       _own_os_count_mappings(1); /* the tail becomes a mapping of its own... */
     } else {
-      pool_unlink_locked(link);
-      taken[n] = c;
-      taken_size[n++] = c->size;
-      got += c->size;
+      taken[n] = pool[i].at;
+      taken_size[n++] = pool[i].size;
+      got += pool[i].size;
+      pool_remove_locked(i);
     }
   }
-  if (!pool) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
+  if (pool_count == 0) atomic_store_explicit(&pool_due_ns, 0, memory_order_relaxed);
   pool_served_locked(now, got);
   _own_unlock();
   unmap_chunks(dead);
@@ -266,20 +266,15 @@ static bool pool_put(own_segment_t *seg) {
   uint64_t now = _own_os_now_ns();
   _own_lock();
   uint8_t *at = (uint8_t *)seg;
-  for (uint32_t i = 0; i < count; i++) {
-    chunk_t *c = (chunk_t *)at;
-    c->size = pieces[i];
-    c->freed_ns = now;
-    c->next = pool;
-    pool = c;
-    pool_count++;
+  for (uint32_t i = 0; i < count; i++) { /* HUGE_PIECES at most: there is room */
+    pool[pool_count++] = (chunk_t){at, pieces[i], now};
     atomic_store_explicit(&pool_bytes, pool_bytes + pieces[i], memory_order_relaxed);
     at += pieces[i];
   }
   _own_os_count_mappings((long)count - 1);
   if (atomic_load_explicit(&pool_due_ns, memory_order_relaxed) == 0)
     atomic_store_explicit(&pool_due_ns, now + HUGE_CACHE_NS, memory_order_relaxed);
-  chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
+  dead_chunk_t *dead = pool_trim_locked(false, pool_bound_locked(now));
   _own_unlock();
   unmap_chunks(dead);
   return true;
