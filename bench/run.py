@@ -459,7 +459,22 @@ def summarize(records, items, allocs):
             if bad:
                 cell["detail"] = next(r for r in runs if run_failure(r) is not None).get("stderr", "")
             table[(it.name, a)] = cell
+        if (it.name, "own") in table:
+            table[(it.name, "own")]["side_by_side"] = side_by_side(records, it.name)
     return table
+
+
+def side_by_side(records, item):
+    """Median over the repetitions of own's time / the best peer's time in
+    the same repetition (runs taken minutes apart share the machine's state),
+    or None. Only repetitions where own and at least one peer succeeded."""
+    reps = {}
+    for r in records:
+        if r["item"] == item and run_failure(r) is None:
+            reps.setdefault(r["rep"], {})[r["allocator"]] = r["wall"]
+    ratios = [d["own"] / min(v for a, v in d.items() if a != "own")
+              for d in reps.values() if "own" in d and len(d) > 1 and min(v for a, v in d.items() if a != "own") > 0]
+    return statistics.median(ratios) if ratios else None
 
 
 def fmt_time(t):
@@ -487,6 +502,12 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
     L = []
     L.append("Median of %d run%s per cell, allocators interleaved; ratio = allocator / %s "
              "(below 1: faster or smaller than %s)." % (args.reps, "" if args.reps == 1 else "s", ref, ref))
+    if ref == "own":
+        L.append("")
+        L.append("\"own vs best peer\" is own's median over the best peer's median (the target). "
+                 "\"side by side\" is the median, over the repetitions, of own's time over the best "
+                 "peer's time in the same repetition: steadier when the machine's speed drifts "
+                 "during the run; for reading only, no target.")
     if ref != "own":
         L.append("")
         L.append("**own was not measured** (%s); ratios are to %s." % (
@@ -497,9 +518,10 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
         L.append("")
         L.append("### " + title)
         L.append("")
-        hdr = "| workload | " + " | ".join(names) + (" | own vs best peer |" if key == "time" and ref == "own" else " |")
+        judged = key == "time" and ref == "own"
+        hdr = "| workload | " + " | ".join(names) + (" | own vs best peer | side by side |" if judged else " |")
         L.append(hdr)
-        L.append("|" + "---|" * (len(names) + 1 + (1 if key == "time" and ref == "own" else 0)))
+        L.append("|" + "---|" * (len(names) + 1 + (2 if judged else 0)))
         for it in items:
             cells = []
             refv = table[(it.name, ref)][key]
@@ -525,6 +547,8 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
                                            if r > TARGET_WORST_VS_BEST_PEER else "")
                 else:
                     extra = " - |"
+                sbs = table[(it.name, "own")].get("side_by_side")
+                extra += " %s |" % ("%.2f" % sbs if sbs is not None else "-")
             name = it.name + (" *" if it.kind == "program" else "")
             L.append("| %s | %s |%s" % (name, " | ".join(cells), extra))
         geo = {"time": geo_t, "rss": geo_r, "cpu": geo_c}[key]
@@ -540,7 +564,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
             else:
                 rr = g / geo[ref] if geo[ref] and not math.isnan(g) else float("nan")
                 gcells.append("**%s (%.2f)**" % (g_txt, rr))
-        L.append("| **geometric mean** | %s |%s" % (" | ".join(gcells), " |" if key == "time" and ref == "own" else ""))
+        L.append("| **geometric mean** | %s |%s" % (" | ".join(gcells), " | |" if key == "time" and ref == "own" else ""))
     L.append("")
     L.append("`*` real program. Geometric means over the %d of %d rows that every allocator completed%s." % (
         len(complete), len(items),
@@ -752,23 +776,25 @@ def write_csv(path, items, allocs, table, ref, fast):
     names = [a for a, _ in allocs]
     with open(path, "w") as f:
         f.write("item,kind,allocator,status,runs,median_wall_s,median_peak_rss_kb,time_vs_%s,rss_vs_%s,"
-                "giveback_rss_after_idle_kb,median_cpu_s\n" % (ref, ref))
+                "giveback_rss_after_idle_kb,median_cpu_s,side_by_side_vs_best_peer\n" % (ref, ref))
         for it in items:
             rc = table[(it.name, ref)]
             for a in names:
                 c = table[(it.name, a)]
                 tr = ratio(c["time"], rc["time"])
                 rr = ratio(c["rss"], rc["rss"])
-                f.write("%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s\n" % (
+                sbs = c.get("side_by_side")
+                f.write("%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s\n" % (
                     it.name, it.kind, a, c["fail"] or "ok", c["runs"],
                     "%.6f" % c["time"] if c["time"] is not None else "",
                     "%d" % c["rss"] if c["rss"] is not None else "",
                     "%.4f" % tr if tr else "", "%.4f" % rr if rr else "",
                     "%d" % c["metrics"]["rss_after_idle_kb"] if "rss_after_idle_kb" in c["metrics"] else "",
-                    "%.6f" % c["cpu"] if c["cpu"] is not None else ""))
+                    "%.6f" % c["cpu"] if c["cpu"] is not None else "",
+                    "%.4f" % sbs if sbs is not None else ""))
         for (a, s), v in sorted(fast.items()):
-            f.write("fastpath-%d,instructions,%s,%s,1,,,,,%s,\n" % (s, a, "ok" if v is not None else "failed",
-                                                                 "" if v is None else "%.2f" % v))
+            f.write("fastpath-%d,instructions,%s,%s,1,,,,,%s,,\n" % (s, a, "ok" if v is not None else "failed",
+                                                                  "" if v is None else "%.2f" % v))
 
 
 def xml_escape(s):
