@@ -465,15 +465,22 @@ def summarize(records, items, allocs):
 
 
 def side_by_side(records, item):
-    """Median over the repetitions of own's time / the best peer's time in
-    the same repetition (runs taken minutes apart share the machine's state),
-    or None. Only repetitions where own and at least one peer succeeded."""
-    reps = {}
+    """Median over the repetitions of own's time / the best peer's time in the
+    same repetition (runs taken seconds apart share the machine's state), or
+    None. The best peer is the one with the lowest median, the same one the
+    ratio of medians uses: taking each repetition's fastest peer instead
+    would favour the peers on a noisy machine (the least of four noisy times
+    against one). Only repetitions where both succeeded."""
+    reps, peer_times = {}, {}
     for r in records:
         if r["item"] == item and run_failure(r) is None:
             reps.setdefault(r["rep"], {})[r["allocator"]] = r["wall"]
-    ratios = [d["own"] / min(v for a, v in d.items() if a != "own")
-              for d in reps.values() if "own" in d and len(d) > 1 and min(v for a, v in d.items() if a != "own") > 0]
+            if r["allocator"] != "own":
+                peer_times.setdefault(r["allocator"], []).append(r["wall"])
+    if not peer_times:
+        return None
+    best = min(peer_times, key=lambda a: statistics.median(peer_times[a]))
+    ratios = [d["own"] / d[best] for d in reps.values() if "own" in d and d.get(best, 0) > 0]
     return statistics.median(ratios) if ratios else None
 
 
@@ -505,7 +512,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
     if ref == "own":
         L.append("")
         L.append("\"own vs best peer\" is own's median over the best peer's median (the target). "
-                 "\"side by side\" is the median, over the repetitions, of own's time over the best "
+                 "\"side by side\" is the median, over the repetitions, of own's time over that same "
                  "peer's time in the same repetition: steadier when the machine's speed drifts "
                  "during the run; for reading only, no target.")
     if ref != "own":
