@@ -37,6 +37,7 @@
 #include "os/os.h"
 
 own_tld_t *_own_all_tlds;
+
 void _own_foreign_init(own_heap_t *heap) {
   size_t classes = FOREIGN_BIN_MAX - FOREIGN_BIN_MIN + 1;
   size_t share = (size_t)_own_option(OWN_OPT_THREAD_CACHE_KIB) * 1024 / classes;

@@ -52,7 +52,9 @@ static void direct_update(own_heap_t *heap, unsigned bin) {
 
 /* After every change to a queue: only a one-slice page alone in its queue may
  * stay when its last block comes back (page->keep_empty, read by the owner's
- * free without a call). Pages in heap->full take the slow path anyway. */
+ * free without a call). Pages in heap->full take the slow path anyway. A page
+ * outside every queue has keep_empty 0 (page_setup, queue_unlink), so only
+ * the old and the new first page of a queue can change. */
 static void queue_mark(own_page_queue_t *q) {
   own_page_t *first = q->first;
   if (first) first->keep_empty = first == q->last && first->slice_count == 1;
@@ -74,7 +76,6 @@ static void queue_push_front(own_page_queue_t *q, own_page_t *page) {
 static void queue_push_back(own_page_queue_t *q, own_page_t *page) {
   page->next = NULL;
   page->prev = q->last;
-  page->keep_empty = 0;
   if (q->last) {
     q->last->next = page;
     q->last->keep_empty = 0;

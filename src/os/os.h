@@ -39,7 +39,6 @@ void _own_os_unmap(void *p, size_t size);
  * mapped read-write and reads as zeros afterwards. Page-aligned arguments. */
 void _own_os_purge(void *p, size_t size);
 
-
 /* Changes the protection of [p, p+size): none (guard page) or read-write.
  * Returns false on failure. AS-safe. */
 bool _own_os_protect_none(void *p, size_t size);
