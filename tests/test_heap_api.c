@@ -270,6 +270,25 @@ static void test_zero_and_null(void) {
   OWN_CHECK_EQ(count_all(), before);
 }
 
+/* ---- size classes: the waste bound of heap.h ------------------------------------ */
+
+/* Every request up to 64 KiB gets a block of at most 15 bytes more up to
+ * 256 B, 12.5 % more up to 1 KiB and 25 % more above; block sizes are
+ * multiples of 16. */
+static void test_class_waste(void) {
+  int bad = 0;
+  for (size_t n = 1; n <= 64 * 1024; n += n < 4096 ? 1 : 61) {
+    void *p = own_malloc(n);
+    size_t u = own_malloc_usable_size(p);
+    size_t extra = u - n;
+    bool ok = p && u >= n && u % 16 == 0 &&
+              (n <= 256 ? extra <= 15 : n <= 1024 ? extra * 8 <= n : extra * 4 <= n);
+    if (!ok && bad++ < 5) fprintf(stderr, "request %zu: usable size %zu\n", n, u);
+    own_free(p);
+  }
+  OWN_CHECK_EQ(bad, 0);
+}
+
 /* ---- sizes: alignment, usable size, every byte writable, no overlap ---------- */
 
 static void test_sizes(void) {
@@ -1713,6 +1732,7 @@ int main(void) {
   test_override_complete();
   test_zero_and_null();
   test_sizes();
+  test_class_waste();
   test_alignment_matrix();
   test_posix_memalign_errors();
   test_enomem();

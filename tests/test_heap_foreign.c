@@ -239,8 +239,8 @@ static void test_not_kept(void) {
 
 static void test_limit(void) {
   long saved = own_option_get(OWN_OPT_THREAD_CACHE_KIB);
-  /* 17 KiB over 17 classes: 1 KiB each, 4 blocks of 256 bytes. */
-  own_option_set(OWN_OPT_THREAD_CACHE_KIB, 17);
+  /* 29 KiB over 29 classes: 1 KiB each, 4 blocks of 256 bytes. */
+  own_option_set(OWN_OPT_THREAD_CACHE_KIB, 29);
   void *b[N];
   alloc_blocks(b, N, SIZE);
   worker_t w;

@@ -65,7 +65,10 @@ OWN_API void *own_valloc(size_t size) OWN_MALLOC_ATTR OWN_ALLOC_SIZE(1) OWN_DEAL
 /* Page-aligned, size rounded up to a whole number of pages. */
 OWN_API void *own_pvalloc(size_t size) OWN_MALLOC_ATTR OWN_DEALLOC_BY(own_free, 1);
 /* The usable size of block p (>= the size asked for; all of it may be written).
- * 0 for NULL and for pointers that are not blocks of own's heap. */
+ * 0 for NULL and for pointers that are not blocks of own's heap. For a plain
+ * malloc of n <= 64 KiB it is n rounded up to its size class: a multiple of
+ * 16, at most 15 bytes more up to 256 B, at most n/8 more up to 1 KiB and at
+ * most n/4 more above. */
 OWN_API size_t own_malloc_usable_size(const void *p);
 /* C23: free with the size (and alignment) the block was allocated with. A
  * size that does not fit the block is reported as OWN_ERR_INVALID_FREE. */
