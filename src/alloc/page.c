@@ -20,8 +20,10 @@
 own_page_t _own_page_empty;
 
 #define BIN_SIZE_SMALL(b) ((b) * 16u)
-#define BIN_SIZE_MID(b) ((256u << ((b)-17) / 8) + (((b)-17) % 8 + 1) * (32u << ((b)-17) / 8))
-#define BIN_SIZE_LARGE(b) ((1024u << ((b)-33) / 4) + (((b)-33) % 4 + 1) * (256u << ((b)-33) / 4))
+#define MID_(b) ((b) >= 17 ? (b)-17u : 0u) /* class index from 288 B (never negative: */
+#define LARGE_(b) ((b) >= 33 ? (b)-33u : 0u) /* both branches of BS are compiled)     */
+#define BIN_SIZE_MID(b) ((256u << MID_(b) / 8) + (MID_(b) % 8 + 1) * (32u << MID_(b) / 8))
+#define BIN_SIZE_LARGE(b) ((1024u << LARGE_(b) / 4) + (LARGE_(b) % 4 + 1) * (256u << LARGE_(b) / 4))
 #define BS(b) ((b) <= 16 ? BIN_SIZE_SMALL(b) : (b) <= 32 ? BIN_SIZE_MID(b) : BIN_SIZE_LARGE(b))
 const uint32_t _own_bin_size[BIN_COUNT] = {
     0,      BS(1),  BS(2),  BS(3),  BS(4),  BS(5),  BS(6),  BS(7),  BS(8),  BS(9),  BS(10), BS(11),
