@@ -197,7 +197,7 @@ OWN_API void own_collect(void);
  *                       blocks of 64..1024 bytes that a thread frees from
  *                       another thread's default heap stay with it, up to this
  *                       much per thread, and serve its next allocations of
- *                       their size (default 1024 KiB; 0: every such block goes
+ *                       their size (default 4096 KiB; 0: every such block goes
  *                       back to its owner at once). Read when a thread starts.
  *                       own_heap_visit still reports such a block as live in
  *                       its owner's heap until it goes back (thread exit,

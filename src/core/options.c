@@ -9,7 +9,7 @@ long _own_options[OWN_OPT_COUNT_] = {
     [OWN_OPT_PURGE_KIB] = 4096,
     [OWN_OPT_SEGMENT_CACHE] = 2,
     [OWN_OPT_HUGE_CACHE_KIB] = 262144,
-    [OWN_OPT_THREAD_CACHE_KIB] = 1024,
+    [OWN_OPT_THREAD_CACHE_KIB] = 4096,
 };
 
 static const char *const option_env[OWN_OPT_COUNT_] = {
