@@ -51,7 +51,11 @@ OWN_API void *own_malloc(size_t size) OWN_MALLOC_ATTR OWN_ALLOC_SIZE(1) OWN_DEAL
 OWN_API void *own_calloc(size_t n, size_t size) OWN_MALLOC_ATTR OWN_ALLOC_SIZE2(1, 2) OWN_DEALLOC_BY(own_free, 1);
 /* realloc. (own_realloc is the Layout API's, as in Rust.) p == NULL: malloc.
  * size == 0 with p != NULL: frees p and returns a fresh minimal block (never
- * NULL unless out of memory). On failure p is untouched. */
+ * NULL unless out of memory). On failure p is untouched. A block stays in
+ * place while the new size fits its usable size and is at least half of it;
+ * a block up to 64 KiB that has to move for growth moves to one at least a
+ * quarter larger than its usable size, so growth by small steps moves it at
+ * most four times per doubling. */
 OWN_API void *own_mrealloc(void *p, size_t size) OWN_ALLOC_SIZE(2);
 OWN_API void *own_reallocarray(void *p, size_t n, size_t size) OWN_ALLOC_SIZE2(2, 3);
 /* Returns 0, EINVAL (align not a power of two or not a multiple of
@@ -67,8 +71,7 @@ OWN_API void *own_pvalloc(size_t size) OWN_MALLOC_ATTR OWN_DEALLOC_BY(own_free, 
 /* The usable size of block p (>= the size asked for; all of it may be written).
  * 0 for NULL and for pointers that are not blocks of own's heap. For a plain
  * malloc of n <= 64 KiB it is n rounded up to its size class: a multiple of
- * 16, at most 15 bytes more up to 256 B, at most n/8 more up to 1 KiB and at
- * most n/4 more above. */
+ * 16, at most 15 bytes more up to 256 B and at most n/8 more above. */
 OWN_API size_t own_malloc_usable_size(const void *p);
 /* C23: free with the size (and alignment) the block was allocated with. A
  * size that does not fit the block is reported as OWN_ERR_INVALID_FREE. */
@@ -134,7 +137,7 @@ OWN_API bool own_is_live_block(const void *p);
 
 /* ---- Statistics and memory give-back -------------------------------------- */
 
-#define OWN_STATS_CLASSES 64
+#define OWN_STATS_CLASSES 96
 
 typedef struct own_stats {
   size_t allocated;        /* bytes in live blocks (usable sizes)                 */

@@ -80,7 +80,7 @@
 #define LARGE_MAX ((size_t)1024 * 1024) /* one block on a run of slices   */
 #define DIRECT_MAX 1024                 /* sizes served by heap->direct   */
 #define DIRECT_COUNT (DIRECT_MAX / 16 + 1)
-#define BIN_COUNT 57 /* bins 1..56; bin 0 unused */
+#define BIN_COUNT 81 /* bins 1..80; bin 0 unused */
 #define BLOCK_ALIGN 16
 #define HUGE_HEADER SLICE_SIZE /* bytes in front of a huge block */
 #define HUGE_PIECES 16         /* runs of pages a huge mapping is built from */
@@ -91,15 +91,14 @@
 #define FOREIGN_BIN_MAX 32 /* 1024 B */
 
 /* The size class of a request of n bytes (1 <= n <= MEDIUM_MAX): 16-byte steps
- * up to 256, eight classes per power of two up to 1 KiB (waste <= 12.5%),
- * then four (waste <= 25%). Every class size is a multiple of its step, and
- * the steps are powers of two: aligned allocation relies on it (alloc.c). */
+ * up to 256, then eight classes per power of two (waste <= 12.5%). Every class
+ * size is a multiple of its step, and the steps are powers of two: aligned
+ * allocation relies on it (alloc.c). */
 static inline unsigned _own_bin(size_t n) {
   if (n <= 256) return (unsigned)((n + 15) >> 4) + (n == 0);
   size_t w = n - 1;
   unsigned b = 63u - (unsigned)__builtin_clzll((unsigned long long)w);
-  if (b < 10) return 17u + (b - 8u) * 8u + (unsigned)((w >> (b - 3)) & 7u);
-  return 33u + (b - 10u) * 4u + (unsigned)((w >> (b - 2)) & 3u);
+  return 17u + (b - 8u) * 8u + (unsigned)((w >> (b - 3)) & 7u);
 }
 extern const uint32_t _own_bin_size[BIN_COUNT] OWN_INTERNAL;
 

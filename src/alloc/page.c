@@ -21,20 +21,16 @@ own_page_t _own_page_empty;
 
 #define BIN_SIZE_SMALL(b) ((b) * 16u)
 #define MID_(b) ((b) >= 17 ? (b)-17u : 0u) /* class index from 288 B (never negative: */
-#define LARGE_(b) ((b) >= 33 ? (b)-33u : 0u) /* both branches of BS are compiled)     */
-#define BIN_SIZE_MID(b) ((256u << MID_(b) / 8) + (MID_(b) % 8 + 1) * (32u << MID_(b) / 8))
-#define BIN_SIZE_LARGE(b) ((1024u << LARGE_(b) / 4) + (LARGE_(b) % 4 + 1) * (256u << LARGE_(b) / 4))
-#define BS(b) ((b) <= 16 ? BIN_SIZE_SMALL(b) : (b) <= 32 ? BIN_SIZE_MID(b) : BIN_SIZE_LARGE(b))
-const uint32_t _own_bin_size[BIN_COUNT] = {
-    0,      BS(1),  BS(2),  BS(3),  BS(4),  BS(5),  BS(6),  BS(7),  BS(8),  BS(9),  BS(10), BS(11),
-    BS(12), BS(13), BS(14), BS(15), BS(16), BS(17), BS(18), BS(19), BS(20), BS(21), BS(22), BS(23),
-    BS(24), BS(25), BS(26), BS(27), BS(28), BS(29), BS(30), BS(31), BS(32), BS(33), BS(34), BS(35),
-    BS(36), BS(37), BS(38), BS(39), BS(40), BS(41), BS(42), BS(43), BS(44), BS(45), BS(46), BS(47),
-    BS(48), BS(49), BS(50), BS(51), BS(52), BS(53), BS(54), BS(55), BS(56)};
-_Static_assert(BS(56) == 64 * 1024, "the last size class is MEDIUM_MAX");
-_Static_assert(BS(16) == 256 && BS(17) == 288 && BS(24) == 512 && BS(25) == 576 && BS(32) == 1024,
-               "16-byte steps to 256, eight classes per power of two to 1 KiB");
-_Static_assert(BS(33) == 1280 && BS(36) == 2048 && BS(37) == 2560, "four classes per power of two above");
+                                           /* both branches of BS are compiled)       */
+#define BIN_SIZE_LARGE(b) ((256u << MID_(b) / 8) + (MID_(b) % 8 + 1) * (32u << MID_(b) / 8))
+#define BS(b) ((b) <= 16 ? BIN_SIZE_SMALL(b) : BIN_SIZE_LARGE(b))
+#define BS8_(b) BS(b), BS(b + 1), BS(b + 2), BS(b + 3), BS(b + 4), BS(b + 5), BS(b + 6), BS(b + 7)
+const uint32_t _own_bin_size[BIN_COUNT] = {0,       BS8_(1),  BS8_(9),  BS8_(17), BS8_(25), BS8_(33),
+                                           BS8_(41), BS8_(49), BS8_(57), BS8_(65), BS8_(73)};
+_Static_assert(BS(80) == 64 * 1024, "the last size class is MEDIUM_MAX");
+_Static_assert(BS(16) == 256 && BS(17) == 288 && BS(24) == 512 && BS(25) == 576 && BS(32) == 1024 &&
+                   BS(33) == 1152 && BS(73) == 36864,
+               "16-byte steps to 256, then eight classes per power of two");
 
 /* ---- queues ---- */
 

@@ -18,11 +18,13 @@ static size_t pending_remote(own_page_t *page) {
   return n < page->used ? n : page->used;
 }
 
+_Static_assert(BIN_COUNT - 1 <= OWN_STATS_CLASSES, "own_stats_t has an entry for every size class");
+
 void own_stats(own_stats_t *out) {
   if (!out) return;
   *out = (own_stats_t){0};
   out->class_count = BIN_COUNT - 1;
-  for (unsigned b = 1; b < BIN_COUNT && b - 1 < OWN_STATS_CLASSES; b++)
+  for (unsigned b = 1; b < BIN_COUNT; b++)
     out->classes[b - 1].block_size = _own_bin_size[b];
   _own_lock();
   for (own_segment_t *seg = _own_all_segments; seg; seg = seg->all_next) {
