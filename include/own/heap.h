@@ -52,10 +52,10 @@ OWN_API void *own_calloc(size_t n, size_t size) OWN_MALLOC_ATTR OWN_ALLOC_SIZE2(
 /* realloc. (own_realloc is the Layout API's, as in Rust.) p == NULL: malloc.
  * size == 0 with p != NULL: frees p and returns a fresh minimal block (never
  * NULL unless out of memory). On failure p is untouched. A block stays in
- * place while the new size fits its usable size and is at least half of it;
- * a block up to 64 KiB that has to move for growth moves to one at least a
- * quarter larger than its usable size, so growth by small steps moves it at
- * most four times per doubling. */
+ * place while the new size fits its usable size and is at least half of it.
+ * A block that has to move to grow moves to one at least a quarter larger
+ * than its usable size when that is at most 64 KiB, so growth by small steps
+ * moves it at most four times per doubling. */
 OWN_API void *own_mrealloc(void *p, size_t size) OWN_ALLOC_SIZE(2);
 OWN_API void *own_reallocarray(void *p, size_t n, size_t size) OWN_ALLOC_SIZE2(2, 3);
 /* Returns 0, EINVAL (align not a power of two or not a multiple of
