@@ -466,26 +466,26 @@ def summarize(records, items, allocs):
                 cell["detail"] = next(r for r in runs if run_failure(r) is not None).get("stderr", "")
             table[(it.name, a)] = cell
         if (it.name, "own") in table:
-            table[(it.name, "own")]["side_by_side"] = side_by_side(records, it.name)
+            peers = {a: table[(it.name, a)]["time"] for a, _ in allocs if a != "own"}
+            peers = {a: t for a, t in peers.items() if t is not None}
+            best = min(peers, key=peers.get) if peers else None
+            table[(it.name, "own")]["side_by_side"] = side_by_side(records, it.name, best)
     return table
 
 
-def side_by_side(records, item):
-    """Median over the repetitions of own's time / the best peer's time in the
-    same repetition (runs taken seconds apart share the machine's state), or
-    None. The best peer is the one with the lowest median, the same one the
+def side_by_side(records, item, best):
+    """Median over the repetitions of own's time / the time of peer `best` in
+    the same repetition (runs taken seconds apart share the machine's state),
+    or None. `best` is the peer with the lowest median, the same one the
     ratio of medians uses: taking each repetition's fastest peer instead
     would favour the peers on a noisy machine (the least of four noisy times
     against one). Only repetitions where both succeeded."""
-    reps, peer_times = {}, {}
-    for r in records:
-        if r["item"] == item and run_failure(r) is None:
-            reps.setdefault(r["rep"], {})[r["allocator"]] = r["wall"]
-            if r["allocator"] != "own":
-                peer_times.setdefault(r["allocator"], []).append(r["wall"])
-    if not peer_times:
+    if best is None:
         return None
-    best = min(peer_times, key=lambda a: statistics.median(peer_times[a]))
+    reps = {}
+    for r in records:
+        if r["item"] == item and r["allocator"] in ("own", best) and run_failure(r) is None:
+            reps.setdefault(r["rep"], {})[r["allocator"]] = r["wall"]
     ratios = [d["own"] / d[best] for d in reps.values() if "own" in d and d.get(best, 0) > 0]
     return statistics.median(ratios) if ratios else None
 
@@ -549,7 +549,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
                     rr = ratio(c[key], refv)
                     cells.append("%s (%s)" % (fmt(c[key]), "%.2f" % rr if rr else "-"))
             extra = ""
-            if key == "time" and ref == "own":
+            if judged:
                 peers = [table[(it.name, a)]["time"] for a in names if a != "own"]
                 peers = [p for p in peers if p is not None]
                 ownt = table[(it.name, "own")]["time"]
@@ -576,7 +576,7 @@ def build_report(args, items, allocs, table, fast, notes, machine, elapsed):
             else:
                 rr = g / geo[ref] if geo[ref] and not math.isnan(g) else float("nan")
                 gcells.append("**%s (%.2f)**" % (g_txt, rr))
-        L.append("| **geometric mean** | %s |%s" % (" | ".join(gcells), " | |" if key == "time" and ref == "own" else ""))
+        L.append("| **geometric mean** | %s |%s" % (" | ".join(gcells), " | |" if judged else ""))
     L.append("")
     L.append("`*` real program. Geometric means over the %d of %d rows that every allocator completed%s." % (
         len(complete), len(items),

@@ -190,9 +190,8 @@ static void *heap_realloc(own_heap_t *heap, void *p, size_t n) {
   /* A block that outgrows its class moves up by a quarter at least: a string
    * grown by small appends then moves at most four times per doubling, though
    * the classes are finer than that. */
-  size_t want = n;
-  if (n > usable && usable + usable / 4 > n && usable + usable / 4 <= MEDIUM_MAX) want = usable + usable / 4;
-  void *q = heap_malloc(heap, want);
+  size_t grown = usable + usable / 4;
+  void *q = heap_malloc(heap, n > usable && n < grown && grown <= MEDIUM_MAX ? grown : n);
   if (!q) return NULL;
   memcpy(q, p, usable < n ? usable : n);
   own_free(p);
