@@ -902,7 +902,7 @@ def main():
     ap.add_argument("--libown", help="path of libown.so")
     ap.add_argument("--out-dir", default="bench-results")
     ap.add_argument("--quick", action="store_true", help="CI smoke: 1 repetition, small sizes")
-    ap.add_argument("--reps", type=int, help="repetitions (default 7, quick 1)")
+    ap.add_argument("--reps", type=int, help="repetitions (default 10, quick 1)")
     ap.add_argument("--scale", type=float, help="workload size (default 1, quick 0.05)")
     ap.add_argument("--only", help="comma-separated rows to run (workloads and python, sqlite, gcc)")
     ap.add_argument("--allocators", help="comma-separated, default own,glibc,mimalloc,jemalloc,tcmalloc")
@@ -917,7 +917,7 @@ def main():
     args.bin_dir = os.path.abspath(args.bin_dir)
     args.out_dir = os.path.abspath(args.out_dir)
     if args.reps is None:
-        args.reps = 1 if args.quick else 7
+        args.reps = 1 if args.quick else 10
     if args.reps < 1:
         ap.error("--reps must be at least 1")
     scale = args.scale if args.scale is not None else (0.05 if args.quick else 1.0)
